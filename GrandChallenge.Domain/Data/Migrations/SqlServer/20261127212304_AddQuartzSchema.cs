@@ -1,0 +1,22 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace GrandChallenge.Domain.Data.Migrations.SqlServer
+{
+    /// <inheritdoc />
+    public partial class AddQuartzSchema : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql(QuartzSchema.CreateScript("sqlserver"));
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.Sql(QuartzSchema.DropScript(lowerCase: false));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using GrandChallenge.Domain.Data;
+using GrandChallenge.Web.Components;
+using GrandChallenge.Web.Features.Api;
+using GrandChallenge.Web.Features.Health;
+using GrandChallenge.Web.Features.Identity;
+using GrandChallenge.Workers;
+using Microsoft.AspNetCore.DataProtection;
+using MudBlazor.Services;
+
+namespace GrandChallenge.Web;
+
+public static class GrandChallengeWebExtensions
+{
+    /// <summary>Everything the web host runs: domain, identity, API, pages and (unless told not to) the in-process workers.</summary>
+    public static IHostApplicationBuilder AddGrandChallengeWeb(this IHostApplicationBuilder builder, bool runWorkers = true)
+    {
+        builder.AddGrandChallengeDomain();
+        builder.AddGrandChallengeWorkers(runScheduler: runWorkers && builder.Configuration.GetValue("Workers:InProcess", true));
+
+        var dataDirectory = DataDirectoryOf(builder);
+        builder.Services.AddDataProtection()
+            .SetApplicationName("GrandChallenge")
+            .PersistKeysToFileSystem(new DirectoryInfo(dataDirectory.Folder("keys")));
+
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddHttpContextAccessor();
+
+        builder.AddIdentityFeature();
+        builder.AddApiFeature();
+        builder.AddHealthFeature();
+        builder.Services.AddSingleton<Features.Admin.AdminQueries>();
+        return builder;
+    }
+
+    public static WebApplication UseGrandChallengeWeb(this WebApplication app)
+    {
+        app.UseApiConventions();
+        app.UseWhen(
+            context => !ApiConventions.IsApiRequest(context.Request),
+            branch =>
+            {
+                branch.UseExceptionHandler("/error", createScopeForErrors: true);
+                branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+            });
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapIdentityEndpoints();
+        app.MapApiEndpoints();
+        app.MapHealthEndpoints();
+        return app;
+    }
+
+    /// <summary>Migrates the database (when configured) and makes sure a site admin exists.</summary>
+    public static async Task InitializeGrandChallengeAsync(this WebApplication app)
+    {
+        await app.Services.MigrateDatabaseAsync();
+        await app.Services.EnsureSiteAdminAsync();
+    }
+
+    private static Domain.Common.DataDirectory DataDirectoryOf(IHostApplicationBuilder builder) =>
+        (Domain.Common.DataDirectory)builder.Services.First(d => d.ServiceType == typeof(Domain.Common.DataDirectory)).ImplementationInstance!;
+}
