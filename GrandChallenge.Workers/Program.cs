@@ -1,5 +1,4 @@
 using GrandChallenge.Domain.Data;
-using Microsoft.Extensions.Hosting;
 
 namespace GrandChallenge.Workers;
 

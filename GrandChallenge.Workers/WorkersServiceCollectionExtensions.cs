@@ -2,10 +2,7 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Workers.Containers;
 using GrandChallenge.Workers.Maintenance;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Quartz;
 
 namespace GrandChallenge.Workers;

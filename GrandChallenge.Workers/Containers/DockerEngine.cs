@@ -1,5 +1,4 @@
 using Docker.DotNet;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace GrandChallenge.Workers.Containers;

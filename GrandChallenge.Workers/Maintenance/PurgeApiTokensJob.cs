@@ -1,6 +1,5 @@
 using GrandChallenge.Domain.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Quartz;
 
 namespace GrandChallenge.Workers.Maintenance;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using GrandChallenge.Domain.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Mvc;
 
 namespace GrandChallenge.Web.Features.Api;
@@ -40,6 +39,15 @@ public static class ApiConventions
             {
                 document.Info.Title = "GrandChallenge.NET API";
                 document.Info.Description = "REST API of GrandChallenge.NET. Authenticate with `Authorization: Bearer <token>` (personal API token) or the browser's cookie.";
+
+                // Every API route ends in '/' (clients of grand-challenge.org join paths that way); the generator drops it.
+                var paths = new Microsoft.OpenApi.OpenApiPaths();
+                foreach (var (path, item) in document.Paths)
+                {
+                    paths[path.EndsWith('/') ? path : path + "/"] = item;
+                }
+
+                document.Paths = paths;
                 return Task.CompletedTask;
             });
         });

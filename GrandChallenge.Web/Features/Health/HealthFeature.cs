@@ -3,10 +3,10 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Workers;
 using GrandChallenge.Workers.Containers;
-using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace GrandChallenge.Web.Features.Health;

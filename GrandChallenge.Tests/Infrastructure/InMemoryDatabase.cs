@@ -1,0 +1,27 @@
+using GrandChallenge.Domain.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrandChallenge.Tests.Infrastructure;
+
+/// <summary>A migrated in-memory SQLite database behind a context factory, for fast tests of domain services.</summary>
+public sealed class InMemoryDatabase : IDbContextFactory<AppDbContext>, IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly DbContextOptions _options;
+
+    public InMemoryDatabase(TimeProvider? clock = null)
+    {
+        _connection = new SqliteConnection("Data Source=:memory:");
+        _connection.Open();
+        var builder = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(_connection);
+        builder.AddInterceptors(new TimestampInterceptor(clock ?? TimeProvider.System));
+        _options = builder.Options;
+        using var db = CreateDbContext();
+        db.Database.Migrate();
+    }
+
+    public AppDbContext CreateDbContext() => new SqliteAppDbContext(_options);
+
+    public void Dispose() => _connection.Dispose();
+}

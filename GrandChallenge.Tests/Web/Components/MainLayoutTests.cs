@@ -1,0 +1,99 @@
+using Bunit;
+using GrandChallenge.Web.Components.Layout;
+using GrandChallenge.Web.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Rendering;
+
+namespace GrandChallenge.Tests.Web.Components;
+
+[Trait("Category", "Unit")]
+public sealed class MainLayoutTests : BunitContextBase
+{
+    [Fact]
+    public void Anonymous_visitor_sees_log_in_and_register()
+    {
+        AddAuthorization().SetNotAuthorized();
+
+        var layout = RenderLayout(Text("Page body"));
+
+        layout.Find("#login-link").TextContent.Trim().Should().Be("Log in");
+        layout.Find("#login-link").GetAttribute("href").Should().Be("account/login");
+        layout.Find("#register-link").TextContent.Trim().Should().Be("Register");
+        layout.FindAll("#logout-button").Should().BeEmpty();
+        layout.FindAll("#profile-link").Should().BeEmpty();
+        layout.Markup.Should().Contain("Page body");
+    }
+
+    [Fact]
+    public void Signed_in_user_sees_their_name_and_a_log_out_form_with_an_antiforgery_token()
+    {
+        AddAuthorization().SetAuthorized("alice");
+
+        var layout = RenderLayout(Text("Page body"));
+
+        layout.Find("#profile-link").TextContent.Trim().Should().Be("alice");
+        layout.Find("#logout-button").TextContent.Trim().Should().Be("Log out");
+        var form = layout.Find("form[action='account/logout']");
+        form.GetAttribute("method").Should().Be("post");
+        form.QuerySelector("input[name='__RequestVerificationToken']")!.GetAttribute("value").Should().Be(AntiforgeryTokenValue);
+        layout.FindAll("#login-link").Should().BeEmpty();
+        layout.FindAll("#register-link").Should().BeEmpty();
+    }
+
+    [Fact]
+    public void A_page_that_throws_while_rendering_is_replaced_by_the_error_boundary_and_the_layout_survives()
+    {
+        AddAuthorization().SetNotAuthorized();
+
+        var layout = RenderLayout(builder =>
+        {
+            builder.OpenComponent<ThrowingComponent>(0);
+            builder.CloseComponent();
+        });
+
+        layout.Find("#error-boundary").TextContent.Should().Contain("This part of the page failed.");
+        layout.Find("#error-boundary button").TextContent.Trim().Should().Be("Try again");
+        layout.Find("#login-link").Should().NotBeNull("the app bar outside the boundary keeps working");
+        layout.Markup.Should().NotContain(ThrowingComponent.Message);
+    }
+
+    [Fact]
+    public void Theme_toggle_in_light_mode_stores_dark()
+    {
+        AddAuthorization().SetNotAuthorized();
+        var layout = RenderLayout(Text("Page body"));
+
+        layout.Find("#theme-toggle").Click();
+
+        JSInterop.VerifyInvoke("grandChallenge.setTheme").Arguments.Should().Equal("dark");
+    }
+
+    [Fact]
+    public void Theme_toggle_starts_from_the_theme_of_the_cookie_and_switches_back_to_light()
+    {
+        AddAuthorization().SetNotAuthorized();
+        var layout = Render<CascadingValue<ThemeState>>(parameters => parameters
+            .Add(p => p.Value, new ThemeState(DarkMode: true))
+            .Add(p => p.IsFixed, true)
+            .AddChildContent<MainLayout>(layoutParameters => layoutParameters.Add(p => p.Body, Text("Page body"))));
+
+        layout.Find("#theme-toggle").Click();
+        layout.Find("#theme-toggle").Click();
+
+        JSInterop.VerifyInvoke("grandChallenge.setTheme", calledTimes: 2)
+            .Select(invocation => invocation.Arguments.Single())
+            .Should().Equal("light", "dark");
+    }
+
+    private IRenderedComponent<MainLayout> RenderLayout(RenderFragment body) =>
+        Render<MainLayout>(parameters => parameters.Add(p => p.Body, body));
+
+    private static RenderFragment Text(string text) => builder => builder.AddContent(0, text);
+
+    private sealed class ThrowingComponent : ComponentBase
+    {
+        public const string Message = "Simulated failure while rendering";
+
+        protected override void BuildRenderTree(RenderTreeBuilder builder) => throw new InvalidOperationException(Message);
+    }
+}
