@@ -35,14 +35,11 @@ public static class GrandChallengeWebExtensions
 
     public static WebApplication UseGrandChallengeWeb(this WebApplication app)
     {
+        // Pages get the friendly error and 404 pages; API routes answer with problem details first (see UseApiConventions),
+        // which leaves these two nothing to do there.
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseApiConventions();
-        app.UseWhen(
-            context => !ApiConventions.IsApiRequest(context.Request),
-            branch =>
-            {
-                branch.UseExceptionHandler("/error", createScopeForErrors: true);
-                branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-            });
 
         app.UseAuthentication();
         app.UseAuthorization();
