@@ -5,12 +5,13 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using GrandChallenge.Tests.Infrastructure;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace GrandChallenge.Tests.Browser;
 
 [Trait("Category", "Browser")]
-public sealed partial class AccountFlowTests(KestrelAppFixture fixture, ChromiumFixture chromium)
+public sealed partial class AccountFlowTests(KestrelAppFixture fixture, ChromiumFixture chromium, ITestOutputHelper output)
     : IClassFixture<KestrelAppFixture>, IClassFixture<ChromiumFixture>, IAsyncLifetime
 {
     private const string WrongPasswordError = "Invalid username/email or password.";
@@ -50,6 +51,7 @@ public sealed partial class AccountFlowTests(KestrelAppFixture fixture, Chromium
         await _page.Locator("#register-email").FillAsync($"{username}@example.org");
         await _page.Locator("#register-password").FillAsync(password);
         await _page.Locator("#register-confirm").FillAsync(password);
+        await ScreenshotAsync("register");
         await _page.Locator("#register-submit").ClickAsync();
         await Expect(_page.Locator("#profile-link")).ToHaveTextAsync(username);
         await Expect(_page.Locator("#home-title")).ToBeVisibleAsync();
@@ -100,6 +102,8 @@ public sealed partial class AccountFlowTests(KestrelAppFixture fixture, Chromium
             await Expect(_page.Locator("#login-link")).ToBeVisibleAsync();
         }
 
+        await ScreenshotAsync("login-error");
+
         await SubmitLoginAsync(username, "Right-password-7");
         await Expect(_page.Locator("#profile-link")).ToHaveTextAsync(username);
     }
@@ -107,6 +111,13 @@ public sealed partial class AccountFlowTests(KestrelAppFixture fixture, Chromium
     [Fact]
     public async Task Unknown_address_shows_the_friendly_not_found_page()
     {
+        // Checked without the browser first: Chromium replaces an empty error response with its own error page.
+        using var http = new HttpClient { BaseAddress = fixture.App.ServerAddress };
+        using var raw = await http.GetAsync("no/such/page");
+        raw.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await raw.Content.ReadAsStringAsync()).Should().Contain(
+            "We could not find that page.", "an unknown address should be answered with the app's 404 page, not an empty body");
+
         var response = await _page.GotoAsync("no/such/page");
 
         response!.Status.Should().Be((int)HttpStatusCode.NotFound);
@@ -162,18 +173,24 @@ public sealed partial class AccountFlowTests(KestrelAppFixture fixture, Chromium
     {
         var toggle = _page.Locator("#theme-toggle");
         var tooltip = _page.Locator(".mud-popover-open", new() { HasText = "theme" });
-        var deadline = DateTime.UtcNow + CircuitTimeout;
-        while (true)
+        var started = DateTime.UtcNow;
+        for (var attempt = 1; ; attempt++)
         {
             await toggle.HoverAsync();
             try
             {
                 await tooltip.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 500 });
+                output.WriteLine($"Circuit answered hover {attempt} after {(DateTime.UtcNow - started).TotalSeconds:0.0} s.");
                 break;
             }
-            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            catch (TimeoutException) when (DateTime.UtcNow - started < CircuitTimeout)
             {
                 await _page.Mouse.MoveAsync(0, 0);
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException(
+                    $"Blazor's circuit did not start within {CircuitTimeout.TotalSeconds:0} s on {_page.Url}: the theme button's tooltip never opened.", e);
             }
         }
 

@@ -3,6 +3,7 @@ using GrandChallenge.Web.Components.Layout;
 using GrandChallenge.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
+using Microsoft.AspNetCore.Components.Web;
 
 namespace GrandChallenge.Tests.Web.Components;
 
@@ -75,7 +76,7 @@ public sealed class MainLayoutTests : BunitContextBase
         var layout = Render<CascadingValue<ThemeState>>(parameters => parameters
             .Add(p => p.Value, new ThemeState(DarkMode: true))
             .Add(p => p.IsFixed, true)
-            .AddChildContent<MainLayout>(layoutParameters => layoutParameters.Add(p => p.Body, Text("Page body"))));
+            .AddChildContent<MainLayout>(layoutParameters => layoutParameters.Add(p => p.Body, Text("Page body")).SetAssignedRenderMode(RenderMode.InteractiveServer)));
 
         layout.Find("#theme-toggle").Click();
         layout.Find("#theme-toggle").Click();
@@ -86,7 +87,17 @@ public sealed class MainLayoutTests : BunitContextBase
     }
 
     private IRenderedComponent<MainLayout> RenderLayout(RenderFragment body) =>
-        Render<MainLayout>(parameters => parameters.Add(p => p.Body, body));
+        Render<MainLayout>(parameters => parameters.Add(p => p.Body, body).SetAssignedRenderMode(RenderMode.InteractiveServer));
+
+    [Fact]
+    public void On_a_static_page_the_theme_toggle_is_a_plain_button_that_stores_the_choice_by_script()
+    {
+        AddAuthorization().SetNotAuthorized();
+        var layout = Render<MainLayout>(parameters => parameters.Add(p => p.Body, Text("Static page")));
+
+        layout.Find("#theme-toggle").GetAttribute("onclick").Should().Contain("grandChallenge.setTheme('dark')").And.Contain("location.reload()");
+        layout.FindAll("[aria-label='Toggle navigation']").Should().BeEmpty("the drawer cannot be toggled without a circuit");
+    }
 
     private static RenderFragment Text(string text) => builder => builder.AddContent(0, text);
 
