@@ -1,5 +1,6 @@
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -18,6 +19,8 @@ public static class DataServiceCollectionExtensions
         var dataDirectory = DataDirectory.FromEnvironment(builder.Configuration["DataDirectory"]);
         builder.Services.TryAddSingleton(dataDirectory);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<IBlobStore, LocalBlobStore>();
+        builder.Services.TryAddSingleton<IChangeNotifier, ChangeNotifier>();
 
         builder.Services.AddOptions<DatabaseOptions>()
             .BindConfiguration(DatabaseOptions.SectionName)

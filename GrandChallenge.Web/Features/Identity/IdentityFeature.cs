@@ -1,10 +1,10 @@
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Web.Features.Api;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace GrandChallenge.Web.Features.Identity;
@@ -72,11 +72,19 @@ public static class IdentityFeature
 
     public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/account/logout", async (SignInManager<ApplicationUser> signInManager, [FromForm] string? returnUrl) =>
+        endpoints.MapPost("/account/logout", async Task<IResult> (HttpContext context, SignInManager<ApplicationUser> signInManager, IAntiforgery antiforgery) =>
         {
+            // Validated here rather than by the framework so that a stale form gets a clear answer, not the error page.
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The form has expired.",
+                    detail: "Reload the page and log out again.");
+            }
+
             await signInManager.SignOutAsync();
-            return TypedResults.LocalRedirect(returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/");
-        });
+            var returnUrl = context.Request.Form["returnUrl"].ToString();
+            return TypedResults.LocalRedirect(returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") ? returnUrl : "/");
+        }).DisableAntiforgery();
         return endpoints;
     }
 
