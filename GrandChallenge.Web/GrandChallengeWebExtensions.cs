@@ -30,6 +30,7 @@ public static class GrandChallengeWebExtensions
         builder.AddApiFeature();
         builder.AddHealthFeature();
         builder.Services.AddSingleton<Features.Admin.AdminQueries>();
+        builder.Services.AddSingleton<Features.Jobs.JobQueries>();
         return builder;
     }
 

@@ -10,9 +10,21 @@ public sealed class WorkersOptions
     /// <summary>Run the scheduler inside the web host (single machine). Off when separate Workers processes run the jobs.</summary>
     public bool InProcess { get; set; } = true;
 
-    /// <summary>Jobs this node runs at once.</summary>
+    /// <summary>Containers this node runs at once.</summary>
     [Range(1, 256)]
-    public int Slots { get; set; } = 4;
+    public int Slots { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>Jobs one user may have running at once across all nodes; more wait their turn.</summary>
+    [Range(1, 1000)]
+    public int MaxRunningJobsPerUser { get; set; } = 4;
+
+    /// <summary>CPU quota of each job container, in cores.</summary>
+    [Range(0.1, 64)]
+    public double CpusPerJob { get; set; } = 1;
+
+    /// <summary>Cap on what one container may write to /output.</summary>
+    [Range(1L << 20, 1L << 40)]
+    public long MaxOutputBytes { get; set; } = 1L << 30;
 
     /// <summary>Name of this node in a cluster; generated when empty.</summary>
     public string? NodeId { get; set; }

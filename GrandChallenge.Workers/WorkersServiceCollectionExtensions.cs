@@ -1,5 +1,7 @@
 using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
+using GrandChallenge.Workers.Components;
 using GrandChallenge.Workers.Containers;
 using GrandChallenge.Workers.Maintenance;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,6 +22,12 @@ public static class WorkersServiceCollectionExtensions
         builder.Services.AddOptions<ContainerOptions>().BindConfiguration(ContainerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton<IDockerEngine, DockerEngine>();
         builder.Services.TryAddSingleton<IContainerRunner, DockerContainerRunner>();
+        builder.Services.TryAddSingleton(new NodeIdentity(
+            builder.Configuration[$"{WorkersOptions.SectionName}:NodeId"] is { Length: > 0 } nodeId ? nodeId : $"{Environment.MachineName}-{Environment.ProcessId}"));
+        builder.Services.TryAddSingleton<ComponentJobStore>();
+        builder.Services.TryAddSingleton<ComponentJobExecutor>();
+        builder.Services.TryAddSingleton<ComponentJobQueue>();
+        builder.Services.TryAddSingleton<ComponentJobSweeper>();
 
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -32,12 +40,16 @@ public static class WorkersServiceCollectionExtensions
             q.ConfigureScheduler(o =>
             {
                 o.InstanceName = "GrandChallenge";
+                // On shutdown running jobs are told to stop waiting; their firings are handed back for recovery,
+                // and their containers keep running for the next start to pick up.
+                o.ShutdownJobInterruption = ShutdownJobInterruption.Always;
                 if (database.Provider != DatabaseProvider.Sqlite)
                 {
                     o.InstanceId = workers.NodeId is { Length: > 0 } id ? id : $"{Environment.MachineName}-{Environment.ProcessId}";
                 }
             });
-            q.UseDefaultThreadPool(maxConcurrency: workers.Slots);
+            // The container slots are a semaphore in the executor; the extra threads keep maintenance jobs moving.
+            q.UseDefaultThreadPool(maxConcurrency: workers.Slots + 4);
             q.UsePersistentStore(store =>
             {
                 switch (database.Provider)
@@ -61,7 +73,16 @@ public static class WorkersServiceCollectionExtensions
                 }
 
                 store.UseSystemTextJsonSerializer();
+                store.ConfigureStore(o => o.RecoverFiringsCancelledByShutdown = true);
             });
+
+            q.AddJob<RunComponentJobJob>(j => j.WithIdentity(RunComponentJobJob.Key).StoreDurably().RequestRecovery());
+            q.AddJob<SweepComponentJobsJob>(j => j.WithIdentity(SweepComponentJobsJob.Key).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(SweepComponentJobsJob.Key)
+                .WithIdentity("sweep-component-jobs", "components")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(30)).RepeatForever()));
 
             q.AddJob<PurgeApiTokensJob>(j => j.WithIdentity(PurgeApiTokensJob.Key).StoreDurably().RequestRecovery());
             q.AddTrigger(t => t

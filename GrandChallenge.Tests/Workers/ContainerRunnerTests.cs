@@ -177,6 +177,15 @@ public sealed class ContainerRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Waits_longer_than_the_engine_clients_default_timeout_are_not_cut_short()
+    {
+        var result = await RunAsync(Spec("sleeper", "runc", timeLimit: TimeSpan.FromSeconds(13)));
+
+        result.TimedOut.Should().BeTrue();
+        result.Duration.Should().BeGreaterThan(TimeSpan.FromSeconds(12), "the engine client's 10 s default timeout must not end the wait");
+    }
+
+    [Fact]
     public async Task A_failing_container_reports_its_last_non_empty_stderr_line()
     {
         var result = await RunAsync(Spec("fail", "runc"));

@@ -25,7 +25,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
 
     public static string ContainerName(string jobId) => $"gc-job-{jobId}";
 
-    public async Task<ContainerRunResult> RunAsync(ContainerRunSpec spec, Action<LogLine>? logs = null, CancellationToken ct = default)
+    public async Task<ContainerRunResult> RunAsync(ContainerRunSpec spec, Action<LogLine>? logs = null, CancellationToken ct = default, CancellationToken abandon = default)
     {
         PrepareOutputDirectory(spec.OutputDirectory);
         await RemoveIfPresentAsync(ContainerName(spec.JobId));
@@ -35,15 +35,18 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         {
             var started = clock.GetUtcNow();
             await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), ct);
-            return await SuperviseAsync(created.ID, spec, started, logs, ct);
+            return await SuperviseAsync(created.ID, spec, started, logs, ct, abandon);
         }
         finally
         {
-            await RemoveQuietlyAsync(created.ID);
+            if (!abandon.IsCancellationRequested)
+            {
+                await RemoveQuietlyAsync(created.ID);
+            }
         }
     }
 
-    public async Task<ContainerRunResult?> ResumeAsync(ContainerRunSpec spec, DateTimeOffset startedAt, Action<LogLine>? logs = null, CancellationToken ct = default)
+    public async Task<ContainerRunResult?> ResumeAsync(ContainerRunSpec spec, DateTimeOffset startedAt, Action<LogLine>? logs = null, CancellationToken ct = default, CancellationToken abandon = default)
     {
         ContainerInspectResponse container;
         try
@@ -62,11 +65,14 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
                 await Docker.Containers.StartContainerAsync(container.ID, new ContainerStartParameters(), ct);
             }
 
-            return await SuperviseAsync(container.ID, spec, startedAt, logs, ct);
+            return await SuperviseAsync(container.ID, spec, startedAt, logs, ct, abandon);
         }
         finally
         {
-            await RemoveQuietlyAsync(container.ID);
+            if (!abandon.IsCancellationRequested)
+            {
+                await RemoveQuietlyAsync(container.ID);
+            }
         }
     }
 
@@ -124,7 +130,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         };
     }
 
-    private async Task<ContainerRunResult> SuperviseAsync(string id, ContainerRunSpec spec, DateTimeOffset startedAt, Action<LogLine>? logs, CancellationToken ct)
+    private async Task<ContainerRunResult> SuperviseAsync(string id, ContainerRunSpec spec, DateTimeOffset startedAt, Action<LogLine>? logs, CancellationToken ct, CancellationToken abandon)
     {
         using var stopFollowing = new CancellationTokenSource();
         var collector = new LogCollector(logs);
@@ -136,11 +142,16 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
 
         var remaining = spec.TimeLimit - (clock.GetUtcNow() - startedAt);
         using var timeout = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ct);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, ct, abandon);
         bool timedOut = false, cancelled = false;
         try
         {
             await Docker.Containers.WaitContainerAsync(id, linked.Token);
+        }
+        catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+        {
+            await stopFollowing.CancelAsync();
+            throw;
         }
         catch (OperationCanceledException)
         {

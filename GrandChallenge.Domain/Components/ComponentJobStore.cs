@@ -1,0 +1,149 @@
+using GrandChallenge.Domain.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
+
+namespace GrandChallenge.Domain.Components;
+
+public sealed record ComponentJobRun(int? ExitCode, string Stdout, string Stderr, long DurationMs, long? PeakMemoryBytes, long? CpuTimeMs);
+
+/// <summary>
+/// The job queue is the jobs table. Status changes are compare-and-set updates (the row changes only if it
+/// is still in the expected status), so two workers can never both move a job, in one process or many.
+/// </summary>
+public sealed class ComponentJobStore(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock)
+{
+    /// <summary>Moves the job from one of <paramref name="from"/> to <paramref name="to"/>; false when it was not in one of them.</summary>
+    public async Task<bool> TransitionAsync(
+        Guid jobId, ComponentJobStatus[] from, ComponentJobStatus to,
+        Action<UpdateSettersBuilder<ComponentJob>>? also = null, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = clock.GetUtcNow();
+        var changed = await db.ComponentJobs
+            .Where(j => j.Id == jobId && from.Contains(j.Status))
+            .ExecuteUpdateAsync(s =>
+            {
+                s.SetProperty(j => j.Status, to).SetProperty(j => j.Modified, now);
+                if (to is ComponentJobStatus.Succeeded or ComponentJobStatus.Failed or ComponentJobStatus.Cancelled)
+                {
+                    s.SetProperty(j => j.CompletedAt, now);
+                }
+
+                also?.Invoke(s);
+            }, ct);
+        return changed == 1;
+    }
+
+    public Task<bool> TransitionAsync(Guid jobId, ComponentJobStatus from, ComponentJobStatus to,
+        Action<UpdateSettersBuilder<ComponentJob>>? also = null, CancellationToken ct = default) =>
+        TransitionAsync(jobId, [from], to, also, ct);
+
+    public async Task<ComponentJob?> FindAsync(Guid jobId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ComponentJobs.AsNoTracking().Include(j => j.Values).SingleOrDefaultAsync(j => j.Id == jobId, ct);
+    }
+
+    /// <summary>
+    /// Claims the next pending job fairly: users (then fairness groups) with the fewest running jobs go first,
+    /// oldest first among equals, and no user runs more than <paramref name="maxRunningPerUser"/> at once.
+    /// </summary>
+    public async Task<ComponentJob?> ClaimNextAsync(string claimToken, string node, int maxRunningPerUser, CancellationToken ct = default)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var now = clock.GetUtcNow();
+            var candidates = await db.ComponentJobs.AsNoTracking()
+                .Where(j => j.Status == ComponentJobStatus.Pending && (j.RetryAfter == null || j.RetryAfter <= now))
+                .OrderBy(j => j.Created)
+                .Take(500)
+                .Select(j => new { j.Id, j.CreatorId, j.FairnessGroup, j.Created })
+                .ToListAsync(ct);
+            if (candidates.Count == 0)
+            {
+                return null;
+            }
+
+            var running = await db.ComponentJobs.AsNoTracking()
+                .Where(j => ComponentJob.RunningStatuses.Contains(j.Status))
+                .Select(j => new { j.CreatorId, j.FairnessGroup })
+                .ToListAsync(ct);
+            var byUser = running.Where(r => r.CreatorId != null).GroupBy(r => r.CreatorId!.Value).ToDictionary(g => g.Key, g => g.Count());
+            var byGroup = running.Where(r => r.FairnessGroup != null).GroupBy(r => r.FairnessGroup!).ToDictionary(g => g.Key, g => g.Count());
+
+            var next = candidates
+                .Where(c => c.CreatorId is null || byUser.GetValueOrDefault(c.CreatorId.Value) < maxRunningPerUser)
+                .OrderBy(c => c.CreatorId is null ? 0 : byUser.GetValueOrDefault(c.CreatorId.Value))
+                .ThenBy(c => c.FairnessGroup is null ? 0 : byGroup.GetValueOrDefault(c.FairnessGroup))
+                .ThenBy(c => c.Created)
+                .FirstOrDefault();
+            if (next is null)
+            {
+                return null;
+            }
+
+            if (await TransitionAsync(next.Id, ComponentJobStatus.Pending, ComponentJobStatus.Provisioned,
+                    s => s.SetProperty(j => j.ClaimToken, claimToken).SetProperty(j => j.WorkerNode, node).SetProperty(j => j.ClaimedAt, now), ct))
+            {
+                return await FindAsync(next.Id, ct);
+            }
+
+            // Another worker claimed it first; look again.
+        }
+
+        return null;
+    }
+
+    /// <summary>Stores what the container run reported (exit code, logs, resources), whatever the outcome.</summary>
+    public async Task RecordRunAsync(Guid jobId, ComponentJobRun run, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.ComponentJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.ExitCode, run.ExitCode)
+            .SetProperty(j => j.Stdout, run.Stdout)
+            .SetProperty(j => j.Stderr, run.Stderr)
+            .SetProperty(j => j.ExecDurationMs, run.DurationMs)
+            .SetProperty(j => j.PeakMemoryBytes, run.PeakMemoryBytes)
+            .SetProperty(j => j.CpuTimeMs, run.CpuTimeMs), ct);
+    }
+
+    /// <summary>Attaches the output values and moves Executed → Succeeded in one transaction.</summary>
+    public async Task<bool> CompleteAsync(Guid jobId, IReadOnlyList<long> outputValueIds, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        db.ComponentJobValues.AddRange(outputValueIds.Distinct().Select(id => new ComponentJobValue { JobId = jobId, SocketValueId = id, IsOutput = true }));
+        await db.SaveChangesAsync(ct);
+        var now = clock.GetUtcNow();
+        var changed = await db.ComponentJobs
+            .Where(j => j.Id == jobId && j.Status == ComponentJobStatus.Executed)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, ComponentJobStatus.Succeeded).SetProperty(j => j.CompletedAt, now).SetProperty(j => j.Modified, now), ct);
+        if (changed != 1)
+        {
+            await transaction.RollbackAsync(ct);
+            return false;
+        }
+
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    public async Task<ComponentJob?> FindByClaimAsync(string claimToken, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ComponentJobs.AsNoTracking().Include(j => j.Values).SingleOrDefaultAsync(j => j.ClaimToken == claimToken, ct);
+    }
+
+    public async Task<int> CountAsync(ComponentJobStatus status, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ComponentJobs.CountAsync(j => j.Status == status, ct);
+    }
+
+    public async Task<bool> IsCancelRequestedAsync(Guid jobId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ComponentJobs.AnyAsync(j => j.Id == jobId && (j.CancelRequestedAt != null || j.Status == ComponentJobStatus.Cancelled), ct);
+    }
+}

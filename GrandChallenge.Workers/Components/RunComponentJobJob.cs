@@ -1,0 +1,28 @@
+using Quartz;
+
+namespace GrandChallenge.Workers.Components;
+
+/// <summary>
+/// One firing is one slot: it claims the fairest pending job and runs it. Firings request recovery, so when
+/// a worker dies mid-job the firing is repeated (after a restart, or on another node) and finds its job by
+/// the claim token it left on it.
+/// </summary>
+public sealed class RunComponentJobJob(ComponentJobExecutor executor, ComponentJobQueue queue) : IJob
+{
+    public static readonly JobKey Key = new("run-component-job", "components");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        if (context.Recovering && context.RecoveringTriggerKey is { } original)
+        {
+            await executor.RecoverAsync(original.Name, cancellationToken);
+        }
+        else if (await executor.RunNextAsync(context.Trigger.Key.Name, cancellationToken) is null)
+        {
+            return;
+        }
+
+        // A slot is free again: let the next pending job (perhaps one held back by the per-user cap) have it.
+        await queue.TriggerIfPendingAsync(cancellationToken);
+    }
+}
