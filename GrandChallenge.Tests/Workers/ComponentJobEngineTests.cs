@@ -1,0 +1,139 @@
+using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Identity;
+using GrandChallenge.Tests.Infrastructure;
+using GrandChallenge.Workers.Components;
+using GrandChallenge.Workers.Containers;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GrandChallenge.Tests.Workers;
+
+/// <summary>Jobs through the whole engine in one host: queue, Quartz firing, claim, container, statuses, live updates.</summary>
+[Trait("Category", "Docker")]
+public sealed class ComponentJobEngineTests(SqliteAppFixture fixture) : IClassFixture<SqliteAppFixture>
+{
+    private GrandChallengeAppFactory App => fixture.App;
+    private ComponentJobQueue Queue => App.Services.GetRequiredService<ComponentJobQueue>();
+    private ComponentJobStore Store => App.Services.GetRequiredService<ComponentJobStore>();
+
+    private async Task<ComponentJob> EnqueueAsync(string image, Guid? creator = null, int timeLimitSeconds = 120) =>
+        await Queue.EnqueueAsync(new ComponentJob
+        {
+            Kind = ComponentJobKind.Algorithm,
+            ImageReference = await DockerTestImages.BuildAsync(image),
+            CreatorId = creator,
+            TimeLimitSeconds = timeLimitSeconds,
+            MemoryGb = 1,
+        });
+
+    private async Task<ComponentJob> WaitForAsync(Guid jobId, Func<ComponentJob, bool> condition, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var job = (await Store.FindAsync(jobId))!;
+            if (condition(job))
+            {
+                return job;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Job {jobId} is still {job.Status} after {seconds} s.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_job_runs_to_Succeeded_and_its_owner_hears_every_status_live()
+    {
+        var user = await App.CreateUserAsync($"job{Guid.NewGuid():N}"[..16]);
+        var heard = new List<ComponentJobStatus>();
+        var notifier = App.Services.GetRequiredService<IChangeNotifier>();
+        var job = new ComponentJob { Kind = ComponentJobKind.Algorithm, ImageReference = await DockerTestImages.BuildAsync("hello"), CreatorId = user.Id, TimeLimitSeconds = 120, MemoryGb = 1 };
+        using var subscription = notifier.Subscribe(ComponentJobExecutor.Topic(job.Id), payload =>
+        {
+            lock (heard)
+            {
+                heard.Add(((ComponentJobUpdate)payload!).Status);
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await Queue.EnqueueAsync(job);
+        var done = await WaitForAsync(job.Id, j => j.IsFinal);
+
+        done.Status.Should().Be(ComponentJobStatus.Succeeded, done.ErrorMessage);
+        done.ExitCode.Should().Be(0);
+        done.Stdout.Should().Contain("hello from the container");
+        done.ExecDurationMs.Should().BePositive();
+        done.Attempt.Should().Be(0);
+        await Task.Delay(200);
+        lock (heard)
+        {
+            heard.Should().ContainInOrder(ComponentJobStatus.Pending, ComponentJobStatus.Provisioned, ComponentJobStatus.Executing, ComponentJobStatus.Executed, ComponentJobStatus.Succeeded);
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_container_fails_the_job_with_its_last_error_line_and_is_not_retried()
+    {
+        var job = await EnqueueAsync("job-fail");
+
+        var done = await WaitForAsync(job.Id, j => j.IsFinal);
+
+        done.Status.Should().Be(ComponentJobStatus.Failed);
+        done.ErrorMessage.Should().Be("Model weights missing");
+        done.ExitCode.Should().Be(2);
+        done.Attempt.Should().Be(0, "a user's own failure is never retried");
+    }
+
+    [Fact]
+    public async Task The_owner_cancels_a_running_job_and_its_container_is_stopped()
+    {
+        var owner = await App.CreateUserAsync($"own{Guid.NewGuid():N}"[..16]);
+        var stranger = await App.CreateUserAsync($"str{Guid.NewGuid():N}"[..16]);
+        var job = await EnqueueAsync("job-sleep", owner.Id);
+        await WaitForAsync(job.Id, j => j.Status == ComponentJobStatus.Executing);
+
+        (await Queue.CancelAsync(new Actor(stranger.Id, false), job.Id)).Succeeded.Should().BeFalse("only the owner or a site admin may cancel");
+        (await Queue.CancelAsync(new Actor(owner.Id, false), job.Id)).Succeeded.Should().BeTrue();
+        var done = await WaitForAsync(job.Id, j => j.IsFinal, seconds: 30);
+
+        done.Status.Should().Be(ComponentJobStatus.Cancelled);
+        done.ErrorMessage.Should().Be("The job was cancelled.");
+        var containers = await DockerTestImages.RunAsync("docker", "ps", "-aq", "--filter", $"label={DockerContainerRunner.JobLabel}={job.Id:N}");
+        containers.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_pending_job_is_cancelled_at_once_and_a_finished_one_cannot_be()
+    {
+        var admin = new Actor(Guid.NewGuid(), IsSiteAdmin: true);
+        var job = new ComponentJob { Kind = ComponentJobKind.Algorithm, ImageReference = "unused", Status = ComponentJobStatus.Pending, RetryAfter = DateTimeOffset.UtcNow.AddHours(1) };
+        await using (var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext())
+        {
+            db.ComponentJobs.Add(job);
+            await db.SaveChangesAsync();
+        }
+
+        (await Queue.CancelAsync(admin, job.Id)).Value.Should().Be(ComponentJobStatus.Cancelled);
+        var again = await Queue.CancelAsync(admin, job.Id);
+        again.Succeeded.Should().BeFalse();
+        again.Error.Should().Be("The job has already ended (Cancelled).");
+    }
+
+    [Fact]
+    public async Task A_missing_image_fails_with_a_clear_message()
+    {
+        var job = await Queue.EnqueueAsync(new ComponentJob { Kind = ComponentJobKind.Algorithm, ImageReference = "gc-test/does-not-exist:latest", TimeLimitSeconds = 60, MemoryGb = 1 });
+
+        var done = await WaitForAsync(job.Id, j => j.IsFinal);
+
+        done.Status.Should().Be(ComponentJobStatus.Failed);
+        done.ErrorMessage.Should().Contain("container image is not available");
+    }
+}
