@@ -1,4 +1,5 @@
 using GrandChallenge.Domain.Challenges;
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Identity;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -18,6 +19,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<UserGroup> UserGroups => Set<UserGroup>();
     public DbSet<UserGroupMember> UserGroupMembers => Set<UserGroupMember>();
     public DbSet<Challenge> Challenges => Set<Challenge>();
+    public DbSet<Socket> Sockets => Set<Socket>();
+    public DbSet<SocketValue> SocketValues => Set<SocketValue>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
