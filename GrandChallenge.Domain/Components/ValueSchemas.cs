@@ -409,6 +409,11 @@ public static partial class ValueSchemas
             return $"The schema refers to '{remote}'; only references inside the schema (\"#/...\") are allowed.";
         }
 
+        if (References(schema).FirstOrDefault(r => !Resolves(schema, r)) is { } dangling)
+        {
+            return $"The schema is not a valid JSON Schema: the reference '{dangling}' points to nothing in the schema.";
+        }
+
         var meta = MetaSchemas.Draft7.Evaluate(schema, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (!meta.IsValid)
         {
@@ -465,16 +470,80 @@ public static partial class ValueSchemas
 
     private static string Summarise(List<(string Location, string Message)> errors)
     {
-        var distinct = errors.Distinct().ToList();
+        var distinct = MergeAlternatives(errors.Distinct().ToList());
         var shown = distinct.Take(MaxErrorsShown).Select(e => $"{(e.Location.Length == 0 ? "(root)" : e.Location)}: {e.Message}");
         var text = string.Join("; ", shown);
         return distinct.Count > MaxErrorsShown ? $"{text}; and {distinct.Count - MaxErrorsShown} more" : text;
     }
 
-    private static string Readable(string message) => EscapedQuote().Replace(message, "\"");
+    // Several "required" failures at one place come from alternatives (anyOf), e.g. a chart's mark or compositions.
+    private static List<(string Location, string Message)> MergeAlternatives(List<(string Location, string Message)> errors)
+    {
+        var merged = new List<(string, string)>();
+        foreach (var group in errors.GroupBy(e => e.Location))
+        {
+            var required = group.Select(e => RequiredProperties().Match(e.Message)).Where(m => m.Success).ToList();
+            if (required.Count > 1)
+            {
+                merged.Add((group.Key, $"one of {string.Join(", ", required.Select(m => m.Groups[1].Value))} is required"));
+                merged.AddRange(group.Where(e => !RequiredProperties().IsMatch(e.Message)));
+            }
+            else
+            {
+                merged.AddRange(group);
+            }
+        }
+
+        return merged;
+    }
+
+    // JsonSchema.Net quotes constants as JSON text inside its own quotes ("\u0022x\u0022"); one pair is enough.
+    private static string Readable(string message) => EscapedQuote().Replace(message, "");
 
     private static string LastSegment(string pointer) =>
         pointer[(pointer.LastIndexOf('/') + 1)..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+
+    private static IEnumerable<string> References(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p =>
+            p.Name == "$ref" && p.Value.ValueKind == JsonValueKind.String ? [p.Value.GetString()!] : References(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(References),
+        _ => [],
+    };
+
+    // Local JSON Pointer references ("#/definitions/x"); anchors ("#name") are left to the library.
+    private static bool Resolves(JsonElement root, string reference)
+    {
+        if (reference == "#")
+        {
+            return true;
+        }
+
+        if (!reference.StartsWith("#/", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var current = root;
+        foreach (var raw in reference[2..].Split('/'))
+        {
+            var token = Uri.UnescapeDataString(raw).Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(token, out var child))
+            {
+                current = child;
+            }
+            else if (current.ValueKind == JsonValueKind.Array && int.TryParse(token, out var index) && index >= 0 && index < current.GetArrayLength())
+            {
+                current = current[index];
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static string? RemoteReference(JsonElement element)
     {
@@ -511,7 +580,9 @@ public static partial class ValueSchemas
         return null;
     }
 
-    // JsonSchema.Net writes quotes inside its messages as \u0022.
     [GeneratedRegex(@"\\u0022")]
     private static partial Regex EscapedQuote();
+
+    [GeneratedRegex(@"^Required properties \[(.*)\] are not present$")]
+    private static partial Regex RequiredProperties();
 }
