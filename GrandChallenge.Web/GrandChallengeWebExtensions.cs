@@ -1,3 +1,4 @@
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Web.Components;
 using GrandChallenge.Web.Features.Api;
@@ -5,6 +6,7 @@ using GrandChallenge.Web.Features.Health;
 using GrandChallenge.Web.Features.Identity;
 using GrandChallenge.Workers;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 
 namespace GrandChallenge.Web;
@@ -54,10 +56,11 @@ public static class GrandChallengeWebExtensions
         return app;
     }
 
-    /// <summary>Migrates the database (when configured) and makes sure a site admin exists.</summary>
+    /// <summary>Migrates the database (when configured), creates the default sockets and makes sure a site admin exists.</summary>
     public static async Task InitializeGrandChallengeAsync(this WebApplication app)
     {
         await app.Services.MigrateDatabaseAsync();
+        await DefaultSockets.EnsureAsync(app.Services.GetRequiredService<IDbContextFactory<AppDbContext>>());
         await app.Services.EnsureSiteAdminAsync();
     }
 

@@ -21,6 +21,8 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<Challenge> Challenges => Set<Challenge>();
     public DbSet<ComponentJob> ComponentJobs => Set<ComponentJob>();
     public DbSet<ComponentJobValue> ComponentJobValues => Set<ComponentJobValue>();
+    public DbSet<Socket> Sockets => Set<Socket>();
+    public DbSet<SocketValue> SocketValues => Set<SocketValue>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -1,5 +1,6 @@
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -40,6 +41,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.TryAddSingleton<IPermissionService, PermissionService>();
         builder.Services.TryAddSingleton<IApiTokenService, ApiTokenService>();
         builder.Services.TryAddSingleton<IChallengeQueries, ChallengeQueries>();
+        builder.AddComponentsDomain();
         return builder;
     }
 

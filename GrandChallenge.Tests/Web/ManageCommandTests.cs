@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Tests.Infrastructure;
@@ -53,14 +54,18 @@ public sealed class ManageCommandTests : IDisposable
         new(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(_dataDirectory, "grandchallenge.db")}", TimeProvider.System);
 
     [Fact]
-    public async Task Migrate_creates_the_database_in_the_data_folder()
+    public async Task Migrate_creates_the_database_in_the_data_folder_with_the_default_sockets_once()
     {
         var (exit, stdout, _) = await ManageAsync("migrate");
+        var again = await ManageAsync("migrate");
 
         exit.Should().Be(0);
+        again.ExitCode.Should().Be(0, again.Stderr);
         stdout.Should().Contain("Database (Sqlite) is up to date.");
         File.Exists(Path.Combine(_dataDirectory, "grandchallenge.db")).Should().BeTrue();
         (await Database().CreateDbContext().Database.GetPendingMigrationsAsync()).Should().BeEmpty();
+        (await Database().CreateDbContext().Sockets.Select(s => s.Slug).ToListAsync())
+            .Should().BeEquivalentTo(DefaultSockets.All.Select(d => d.Slug));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GrandChallenge.Domain.Challenges;
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +27,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
 
     private GrandChallengeAppFactory App => fixture.App;
 
-    private sealed record Row(string Method, string Route, Func<Task<string>> Url, int[] Expected, HttpContent? Body = null);
+    private sealed record Row(string Method, string Route, Func<Task<string>> Url, int[] Expected, Func<HttpContent>? Body = null);
 
     public async Task InitializeAsync()
     {
@@ -60,6 +61,11 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         yield return new("POST", "/api/v1/users/me/tokens/", () => Fixed("/api/v1/users/me/tokens/"), [401, 201, 201, 201]);
         // A token is its owner's alone: nobody else, site admins included, can revoke it through "me".
         yield return new("DELETE", "/api/v1/users/me/tokens/{id:guid}/", OwnersToken, [401, 404, 204, 404]);
+        var socketPk = App.Db(db => db.Sockets.Single(x => x.Slug == DefaultSockets.ResultsJsonFile).Id);
+        yield return new("GET", "/api/v1/components/interfaces/", () => Fixed("/api/v1/components/interfaces/"), [401, 200, 200, 200]);
+        yield return new("GET", "/api/v1/components/interfaces/{pk:int}/", () => Fixed($"/api/v1/components/interfaces/{socketPk}/"), [401, 200, 200, 200]);
+        yield return new("POST", "/api/v1/components/interfaces/", () => Fixed("/api/v1/components/interfaces/"), [401, 403, 403, 201],
+            () => JsonContent.Create(new { title = $"Matrix socket {Guid.NewGuid():N}", kind = "STR", relative_path = $"matrix-{Guid.NewGuid():N}.json" }));
         yield return new("*", "/health/live", () => Fixed("/health/live"), [200, 200, 200, 200]);
         yield return new("*", "/health/ready", () => Fixed("/health/ready"), [200, 200, 200, 200]);
         yield return new("POST", "/account/logout", () => Fixed("/account/logout"), [400, 400, 400, 400]);
@@ -89,7 +95,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
                 var request = new HttpRequestMessage(new HttpMethod(row.Method == "*" ? "GET" : row.Method), await row.Url());
                 if (row.Method == "POST" && row.Route.StartsWith("/api/"))
                 {
-                    request.Content = JsonContent.Create(new { name = "matrix" });
+                    request.Content = row.Body?.Invoke() ?? JsonContent.Create(new { name = "matrix" });
                 }
 
                 var response = await _clients[persona].SendAsync(request);
@@ -129,6 +135,22 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
 
         var admin = await (await _clients[Admin].GetAsync("/admin")).Content.ReadAsStringAsync();
         admin.Should().Contain("Site administration").And.Contain(_owner.UserName!);
+    }
+
+    [Fact]
+    public async Task Only_site_admins_open_the_sockets_page()
+    {
+        (await _clients[Anonymous].GetAsync("/admin/sockets")).Headers.Location!.ToString().Should().Contain("account/login");
+        foreach (var persona in new[] { Stranger, Owner })
+        {
+            var response = await _clients[persona].GetAsync("/admin/sockets");
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+            (await response.Content.ReadAsStringAsync()).Should().NotContain("socket-table");
+        }
+
+        var admin = await (await _clients[Admin].GetAsync("/admin/sockets")).Content.ReadAsStringAsync();
+        admin.Should().Contain("socket-table").And.Contain("Predictions ZIP File").And.Contain("predictions-zip-file");
+        (await (await _clients[Admin].GetAsync("/admin")).Content.ReadAsStringAsync()).Should().Contain("/admin/sockets");
     }
 
     [Fact]

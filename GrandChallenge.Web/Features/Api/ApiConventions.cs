@@ -88,6 +88,7 @@ public static class ApiConventions
             .WithSummary("Client versions this server supports (grand-challenge.org's gcapi asks first).");
         Identity.UserApiEndpoints.Map(api);
         Jobs.JobApiEndpoints.Map(api);
+        Components.SocketApiEndpoints.Map(api);
         return app;
     }
 

@@ -1,7 +1,9 @@
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Web.Features.Identity;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace GrandChallenge.Web.Features.Management;
@@ -98,6 +100,7 @@ public sealed class ManageCommand
     private async Task<int> MigrateAsync(IServiceProvider services)
     {
         await services.MigrateDatabaseAsync(force: true);
+        await DefaultSockets.EnsureAsync(services.GetRequiredService<IDbContextFactory<AppDbContext>>());
         Console.WriteLine($"Database ({services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider}) is up to date.");
         return 0;
     }

@@ -69,6 +69,115 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.ToTable("Challenges");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Components.Socket", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DefaultValue")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OverlaySegments")
+                        .HasColumnType("text");
+
+                    b.Property<string>("RelativePath")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("Schema")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<bool>("StoreInDatabase")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RelativePath")
+                        .IsUnique();
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.HasIndex("Title")
+                        .IsUnique();
+
+                    b.ToTable("Sockets");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.SocketValue", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("FileName")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<Guid?>("ImageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("SizeInStorage")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("SocketId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Value")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ValueHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SocketId", "ImageId")
+                        .IsUnique();
+
+                    b.HasIndex("SocketId", "ValueHash")
+                        .IsUnique();
+
+                    b.ToTable("SocketValues", t =>
+                        {
+                            t.HasCheckConstraint("CK_SocketValue_OneOfValueFileImage", "(CASE WHEN \"Value\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"FileName\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"ImageId\" IS NULL THEN 0 ELSE 1 END) = 1");
+                        });
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -406,6 +515,17 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.SocketValue", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Components.Socket", "Socket")
+                        .WithMany()
+                        .HasForeignKey("SocketId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Socket");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>

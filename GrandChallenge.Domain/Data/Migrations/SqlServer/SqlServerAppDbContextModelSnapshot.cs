@@ -69,6 +69,117 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.ToTable("Challenges");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Components.Socket", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("DefaultValue")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("nvarchar(8)");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("OverlaySegments")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("RelativePath")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<string>("Schema")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<bool>("StoreInDatabase")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RelativePath")
+                        .IsUnique();
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.HasIndex("Title")
+                        .IsUnique();
+
+                    b.ToTable("Sockets");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.SocketValue", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("FileName")
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<Guid?>("ImageId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<long>("SizeInStorage")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("SocketId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Value")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("ValueHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SocketId", "ImageId")
+                        .IsUnique()
+                        .HasFilter("[ImageId] IS NOT NULL");
+
+                    b.HasIndex("SocketId", "ValueHash")
+                        .IsUnique()
+                        .HasFilter("[ValueHash] IS NOT NULL");
+
+                    b.ToTable("SocketValues", t =>
+                        {
+                            t.HasCheckConstraint("CK_SocketValue_OneOfValueFileImage", "(CASE WHEN \"Value\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"FileName\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"ImageId\" IS NULL THEN 0 ELSE 1 END) = 1");
+                        });
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -410,6 +521,17 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.SocketValue", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Components.Socket", "Socket")
+                        .WithMany()
+                        .HasForeignKey("SocketId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Socket");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>

@@ -1,0 +1,104 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace GrandChallenge.Domain.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class AddSockets : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "Sockets",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    Slug = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    RelativePath = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    DefaultValue = table.Column<string>(type: "TEXT", nullable: true),
+                    Schema = table.Column<string>(type: "TEXT", nullable: true),
+                    StoreInDatabase = table.Column<bool>(type: "INTEGER", nullable: false),
+                    OverlaySegments = table.Column<string>(type: "TEXT", nullable: true),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Modified = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Sockets", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SocketValues",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SocketId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Value = table.Column<string>(type: "TEXT", nullable: true),
+                    ValueHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    FileName = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
+                    ImageId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    SizeInStorage = table.Column<long>(type: "INTEGER", nullable: false),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SocketValues", x => x.Id);
+                    table.CheckConstraint("CK_SocketValue_OneOfValueFileImage", "(CASE WHEN \"Value\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"FileName\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"ImageId\" IS NULL THEN 0 ELSE 1 END) = 1");
+                    table.ForeignKey(
+                        name: "FK_SocketValues_Sockets_SocketId",
+                        column: x => x.SocketId,
+                        principalTable: "Sockets",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_RelativePath",
+                table: "Sockets",
+                column: "RelativePath",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_Slug",
+                table: "Sockets",
+                column: "Slug",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_Title",
+                table: "Sockets",
+                column: "Title",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SocketValues_SocketId_ImageId",
+                table: "SocketValues",
+                columns: new[] { "SocketId", "ImageId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SocketValues_SocketId_ValueHash",
+                table: "SocketValues",
+                columns: new[] { "SocketId", "ValueHash" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "SocketValues");
+
+            migrationBuilder.DropTable(
+                name: "Sockets");
+        }
+    }
+}
