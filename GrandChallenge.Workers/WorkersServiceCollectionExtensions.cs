@@ -25,6 +25,7 @@ public static class WorkersServiceCollectionExtensions
         builder.Services.TryAddSingleton(new NodeIdentity(
             builder.Configuration[$"{WorkersOptions.SectionName}:NodeId"] is { Length: > 0 } nodeId ? nodeId : $"{Environment.MachineName}-{Environment.ProcessId}"));
         builder.Services.TryAddSingleton<ComponentJobStore>();
+        builder.Services.TryAddSingleton<IComponentJobIo, SocketJobIo>();
         builder.Services.TryAddSingleton<ComponentJobExecutor>();
         builder.Services.TryAddSingleton<ComponentJobQueue>();
         builder.Services.TryAddSingleton<ComponentJobSweeper>();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 
 namespace GrandChallenge.Domain.Common;
 
@@ -17,54 +18,70 @@ public interface IChangeNotifier
 
 public sealed class ChangeNotifier : IChangeNotifier
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, Func<object?, Task>>> _subscribers = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, Subscription>> _subscribers = new();
 
     public void Publish(string topic, object? payload = null)
     {
-        if (!_subscribers.TryGetValue(topic, out var handlers))
+        if (_subscribers.TryGetValue(topic, out var subscriptions))
         {
-            return;
-        }
-
-        foreach (var handler in handlers.Values)
-        {
-            // Fire and forget: a slow or failing page must never hold up a worker.
-            _ = Task.Run(async () =>
+            foreach (var subscription in subscriptions.Values)
             {
-                try
-                {
-                    await handler(payload);
-                }
-                catch (Exception)
-                {
-                    // The subscriber's own problem (e.g. a closed circuit); it unsubscribes when disposed.
-                }
-            });
+                subscription.Post(payload);
+            }
         }
     }
 
     public IDisposable Subscribe(string topic, Func<object?, Task> handler)
     {
         var id = Guid.NewGuid();
-        _subscribers.GetOrAdd(topic, _ => new ConcurrentDictionary<Guid, Func<object?, Task>>())[id] = handler;
-        return new Subscription(() =>
+        var subscription = new Subscription(handler, () =>
         {
-            if (_subscribers.TryGetValue(topic, out var handlers))
+            if (_subscribers.TryGetValue(topic, out var subscriptions))
             {
-                handlers.TryRemove(id, out _);
+                subscriptions.TryRemove(id, out _);
             }
         });
+        _subscribers.GetOrAdd(topic, _ => new ConcurrentDictionary<Guid, Subscription>())[id] = subscription;
+        return subscription;
     }
 
-    private sealed class Subscription(Action dispose) : IDisposable
+    /// <summary>
+    /// Delivers a subscriber's messages one at a time, in the order they were published, off the publisher's
+    /// thread: a slow or failing page never holds up a worker.
+    /// </summary>
+    private sealed class Subscription : IDisposable
     {
+        private readonly Channel<object?> _queue = Channel.CreateUnbounded<object?>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly Action _unsubscribe;
         private int _disposed;
+
+        public Subscription(Func<object?, Task> handler, Action unsubscribe)
+        {
+            _unsubscribe = unsubscribe;
+            _ = Task.Run(async () =>
+            {
+                await foreach (var payload in _queue.Reader.ReadAllAsync())
+                {
+                    try
+                    {
+                        await handler(payload);
+                    }
+                    catch (Exception)
+                    {
+                        // The subscriber's own problem (e.g. a closed circuit); it unsubscribes when disposed.
+                    }
+                }
+            });
+        }
+
+        public void Post(object? payload) => _queue.Writer.TryWrite(payload);
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                dispose();
+                _unsubscribe();
+                _queue.Writer.TryComplete();
             }
         }
     }

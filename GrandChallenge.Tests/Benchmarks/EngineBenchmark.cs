@@ -45,7 +45,11 @@ public sealed class EngineBenchmark(SqliteAppFixture fixture, ITestOutputHelper 
         var allDone = new TaskCompletionSource();
         var jobs = Enumerable.Range(0, ThroughputJobs).Select(_ => new ComponentJob
         {
-            Kind = ComponentJobKind.Algorithm, ImageReference = image, TimeLimitSeconds = 300, MemoryGb = 1, CreatorId = null,
+            Kind = ComponentJobKind.Algorithm,
+            ImageReference = image,
+            TimeLimitSeconds = 300,
+            MemoryGb = 1,
+            CreatorId = null,
         }).ToList();
         var subscriptions = jobs.Select(job => notifier.Subscribe(ComponentJobExecutor.Topic(job.Id), payload =>
         {

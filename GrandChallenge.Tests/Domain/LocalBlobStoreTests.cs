@@ -90,4 +90,29 @@ public sealed class ChangeNotifierTests
 
         received.Should().Equal("mine");
     }
+
+    [Fact]
+    public async Task Each_subscriber_gets_messages_in_publishing_order()
+    {
+        var notifier = new ChangeNotifier();
+        var received = new List<int>();
+        var all = new TaskCompletionSource();
+        using var subscription = notifier.Subscribe("job/1", async payload =>
+        {
+            await Task.Delay(Random.Shared.Next(3));
+            received.Add((int)payload!);
+            if (received.Count == 50)
+            {
+                all.SetResult();
+            }
+        });
+
+        for (var i = 0; i < 50; i++)
+        {
+            notifier.Publish("job/1", i);
+        }
+
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        received.Should().Equal(Enumerable.Range(0, 50));
+    }
 }

@@ -5,7 +5,6 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Workers.Containers;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace GrandChallenge.Workers.Components;

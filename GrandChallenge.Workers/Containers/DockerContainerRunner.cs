@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace GrandChallenge.Workers.Containers;

@@ -69,6 +69,145 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.ToTable("Challenges");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("ArchiveMounts")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset?>("CancelRequestedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("ClaimToken")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTimeOffset?>("ClaimedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("ContainerImageId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<long?>("CpuTimeMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("DetailedErrors")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("ErrorMessage")
+                        .HasMaxLength(1024)
+                        .HasColumnType("nvarchar(1024)");
+
+                    b.Property<long?>("ExecDurationMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("ExitCode")
+                        .HasColumnType("int");
+
+                    b.Property<string>("FairnessGroup")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("ImageReference")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<int>("MemoryGb")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("OutputSocketIds")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<long?>("PeakMemoryBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("RetryAfter")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("Stderr")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Stdout")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("TimeLimitSeconds")
+                        .HasColumnType("int");
+
+                    b.Property<string>("WorkerNode")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClaimToken")
+                        .IsUnique()
+                        .HasFilter("[ClaimToken] IS NOT NULL");
+
+                    b.HasIndex("CreatorId", "Status");
+
+                    b.HasIndex("Status", "Created");
+
+                    b.ToTable("ComponentJobs");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJobValue", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<long>("SocketValueId")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("IsOutput")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.HasKey("JobId", "SocketValueId", "IsOutput");
+
+                    b.ToTable("ComponentJobValues");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Components.Socket", b =>
                 {
                     b.Property<int>("Id")
@@ -523,6 +662,23 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJobValue", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Components.ComponentJob", null)
+                        .WithMany("Values")
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Components.SocketValue", b =>
                 {
                     b.HasOne("GrandChallenge.Domain.Components.Socket", "Socket")
@@ -622,6 +778,11 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
+                {
+                    b.Navigation("Values");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Identity.UserGroup", b =>

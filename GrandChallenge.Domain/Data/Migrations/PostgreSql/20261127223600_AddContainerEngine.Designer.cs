@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlAppDbContext))]
-    [Migration("20261127220232_AddSockets")]
-    partial class AddSockets
+    [Migration("20261127223600_AddContainerEngine")]
+    partial class AddContainerEngine
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -70,6 +70,144 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("Challenges");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ArchiveMounts")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ClaimToken")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ContainerImageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("CpuTimeMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("DetailedErrors")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ErrorMessage")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<long?>("ExecDurationMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("ExitCode")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("FairnessGroup")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ImageReference")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<int>("MemoryGb")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OutputSocketIds")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long?>("PeakMemoryBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("RetryAfter")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Stderr")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Stdout")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("TimeLimitSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("WorkerNode")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClaimToken")
+                        .IsUnique();
+
+                    b.HasIndex("CreatorId", "Status");
+
+                    b.HasIndex("Status", "Created");
+
+                    b.ToTable("ComponentJobs");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJobValue", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("SocketValueId")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("IsOutput")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("JobId", "SocketValueId", "IsOutput");
+
+                    b.ToTable("ComponentJobValues");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Components.Socket", b =>
@@ -520,6 +658,23 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJobValue", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Components.ComponentJob", null)
+                        .WithMany("Values")
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Components.SocketValue", b =>
                 {
                     b.HasOne("GrandChallenge.Domain.Components.Socket", "Socket")
@@ -619,6 +774,11 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
+                {
+                    b.Navigation("Values");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Identity.UserGroup", b =>

@@ -1,0 +1,192 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
+{
+    /// <inheritdoc />
+    public partial class AddContainerEngine : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "ComponentJobs",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ContainerImageId = table.Column<Guid>(type: "uuid", nullable: true),
+                    ImageReference = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatorId = table.Column<Guid>(type: "uuid", nullable: true),
+                    FairnessGroup = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    TimeLimitSeconds = table.Column<int>(type: "integer", nullable: false),
+                    MemoryGb = table.Column<int>(type: "integer", nullable: false),
+                    Attempt = table.Column<int>(type: "integer", nullable: false),
+                    OutputSocketIds = table.Column<string>(type: "text", nullable: false),
+                    ArchiveMounts = table.Column<string>(type: "text", nullable: false),
+                    Stdout = table.Column<string>(type: "text", nullable: false),
+                    Stderr = table.Column<string>(type: "text", nullable: false),
+                    ErrorMessage = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    DetailedErrors = table.Column<string>(type: "text", nullable: false),
+                    ExitCode = table.Column<int>(type: "integer", nullable: true),
+                    ExecDurationMs = table.Column<long>(type: "bigint", nullable: true),
+                    PeakMemoryBytes = table.Column<long>(type: "bigint", nullable: true),
+                    CpuTimeMs = table.Column<long>(type: "bigint", nullable: true),
+                    ClaimToken = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    WorkerNode = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    ClaimedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CancelRequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RetryAfter = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Modified = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComponentJobs", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ComponentJobs_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Sockets",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Title = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    Slug = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    Description = table.Column<string>(type: "text", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    RelativePath = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    DefaultValue = table.Column<string>(type: "text", nullable: true),
+                    Schema = table.Column<string>(type: "text", nullable: true),
+                    StoreInDatabase = table.Column<bool>(type: "boolean", nullable: false),
+                    OverlaySegments = table.Column<string>(type: "text", nullable: true),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Modified = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Sockets", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ComponentJobValues",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SocketValueId = table.Column<long>(type: "bigint", nullable: false),
+                    IsOutput = table.Column<bool>(type: "boolean", nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComponentJobValues", x => new { x.JobId, x.SocketValueId, x.IsOutput });
+                    table.ForeignKey(
+                        name: "FK_ComponentJobValues_ComponentJobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "ComponentJobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SocketValues",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    SocketId = table.Column<int>(type: "integer", nullable: false),
+                    Value = table.Column<string>(type: "text", nullable: true),
+                    ValueHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    FileName = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: true),
+                    ImageId = table.Column<Guid>(type: "uuid", nullable: true),
+                    SizeInStorage = table.Column<long>(type: "bigint", nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SocketValues", x => x.Id);
+                    table.CheckConstraint("CK_SocketValue_OneOfValueFileImage", "(CASE WHEN \"Value\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"FileName\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"ImageId\" IS NULL THEN 0 ELSE 1 END) = 1");
+                    table.ForeignKey(
+                        name: "FK_SocketValues_Sockets_SocketId",
+                        column: x => x.SocketId,
+                        principalTable: "Sockets",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_ClaimToken",
+                table: "ComponentJobs",
+                column: "ClaimToken",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_CreatorId_Status",
+                table: "ComponentJobs",
+                columns: new[] { "CreatorId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_Status_Created",
+                table: "ComponentJobs",
+                columns: new[] { "Status", "Created" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_RelativePath",
+                table: "Sockets",
+                column: "RelativePath",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_Slug",
+                table: "Sockets",
+                column: "Slug",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_Title",
+                table: "Sockets",
+                column: "Title",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SocketValues_SocketId_ImageId",
+                table: "SocketValues",
+                columns: new[] { "SocketId", "ImageId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SocketValues_SocketId_ValueHash",
+                table: "SocketValues",
+                columns: new[] { "SocketId", "ValueHash" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ComponentJobValues");
+
+            migrationBuilder.DropTable(
+                name: "SocketValues");
+
+            migrationBuilder.DropTable(
+                name: "ComponentJobs");
+
+            migrationBuilder.DropTable(
+                name: "Sockets");
+        }
+    }
+}

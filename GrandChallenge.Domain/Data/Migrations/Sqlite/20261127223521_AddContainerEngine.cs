@@ -1,0 +1,191 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace GrandChallenge.Domain.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class AddContainerEngine : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "ComponentJobs",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ContainerImageId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ImageReference = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    CreatorId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    FairnessGroup = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    TimeLimitSeconds = table.Column<int>(type: "INTEGER", nullable: false),
+                    MemoryGb = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempt = table.Column<int>(type: "INTEGER", nullable: false),
+                    OutputSocketIds = table.Column<string>(type: "TEXT", nullable: false),
+                    ArchiveMounts = table.Column<string>(type: "TEXT", nullable: false),
+                    Stdout = table.Column<string>(type: "TEXT", nullable: false),
+                    Stderr = table.Column<string>(type: "TEXT", nullable: false),
+                    ErrorMessage = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    DetailedErrors = table.Column<string>(type: "TEXT", nullable: false),
+                    ExitCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    ExecDurationMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    PeakMemoryBytes = table.Column<long>(type: "INTEGER", nullable: true),
+                    CpuTimeMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClaimToken = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    WorkerNode = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    ClaimedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CancelRequestedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RetryAfter = table.Column<long>(type: "INTEGER", nullable: true),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Modified = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComponentJobs", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ComponentJobs_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Sockets",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    Slug = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    RelativePath = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    DefaultValue = table.Column<string>(type: "TEXT", nullable: true),
+                    Schema = table.Column<string>(type: "TEXT", nullable: true),
+                    StoreInDatabase = table.Column<bool>(type: "INTEGER", nullable: false),
+                    OverlaySegments = table.Column<string>(type: "TEXT", nullable: true),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Modified = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Sockets", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ComponentJobValues",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SocketValueId = table.Column<long>(type: "INTEGER", nullable: false),
+                    IsOutput = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Prefix = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComponentJobValues", x => new { x.JobId, x.SocketValueId, x.IsOutput });
+                    table.ForeignKey(
+                        name: "FK_ComponentJobValues_ComponentJobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "ComponentJobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SocketValues",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SocketId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Value = table.Column<string>(type: "TEXT", nullable: true),
+                    ValueHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    FileName = table.Column<string>(type: "TEXT", maxLength: 255, nullable: true),
+                    ImageId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    SizeInStorage = table.Column<long>(type: "INTEGER", nullable: false),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SocketValues", x => x.Id);
+                    table.CheckConstraint("CK_SocketValue_OneOfValueFileImage", "(CASE WHEN \"Value\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"FileName\" IS NULL THEN 0 ELSE 1 END) + (CASE WHEN \"ImageId\" IS NULL THEN 0 ELSE 1 END) = 1");
+                    table.ForeignKey(
+                        name: "FK_SocketValues_Sockets_SocketId",
+                        column: x => x.SocketId,
+                        principalTable: "Sockets",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_ClaimToken",
+                table: "ComponentJobs",
+                column: "ClaimToken",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_CreatorId_Status",
+                table: "ComponentJobs",
+                columns: new[] { "CreatorId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_Status_Created",
+                table: "ComponentJobs",
+                columns: new[] { "Status", "Created" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_RelativePath",
+                table: "Sockets",
+                column: "RelativePath",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_Slug",
+                table: "Sockets",
+                column: "Slug",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sockets_Title",
+                table: "Sockets",
+                column: "Title",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SocketValues_SocketId_ImageId",
+                table: "SocketValues",
+                columns: new[] { "SocketId", "ImageId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SocketValues_SocketId_ValueHash",
+                table: "SocketValues",
+                columns: new[] { "SocketId", "ValueHash" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ComponentJobValues");
+
+            migrationBuilder.DropTable(
+                name: "SocketValues");
+
+            migrationBuilder.DropTable(
+                name: "ComponentJobs");
+
+            migrationBuilder.DropTable(
+                name: "Sockets");
+        }
+    }
+}
