@@ -3,6 +3,7 @@ using GrandChallenge.Web.Components;
 using GrandChallenge.Web.Features.Api;
 using GrandChallenge.Web.Features.Health;
 using GrandChallenge.Web.Features.Identity;
+using GrandChallenge.Web.Features.Uploads;
 using GrandChallenge.Workers;
 using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
@@ -29,6 +30,7 @@ public static class GrandChallengeWebExtensions
         builder.AddIdentityFeature();
         builder.AddApiFeature();
         builder.AddHealthFeature();
+        builder.AddUploadsFeature();
         builder.Services.AddSingleton<Features.Admin.AdminQueries>();
         return builder;
     }

@@ -1,7 +1,9 @@
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Data;
+using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Workers.Containers;
 using GrandChallenge.Workers.Maintenance;
+using GrandChallenge.Workers.Uploads;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
@@ -18,6 +20,7 @@ public static class WorkersServiceCollectionExtensions
         builder.Services.AddOptions<WorkersOptions>().BindConfiguration(WorkersOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton<IDockerEngine, DockerEngine>();
+        builder.Services.AddUploadServices();
 
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -65,6 +68,13 @@ public static class WorkersServiceCollectionExtensions
             q.AddTrigger(t => t
                 .ForJob(PurgeApiTokensJob.Key)
                 .WithIdentity("purge-api-tokens-hourly", "maintenance")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+
+            q.AddJob<ExpireUploadsJob>(j => j.WithIdentity(ExpireUploadsJob.Key).StoreDurably().RequestRecovery());
+            q.AddTrigger(t => t
+                .ForJob(ExpireUploadsJob.Key)
+                .WithIdentity("expire-uploads-hourly", "maintenance")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
         });

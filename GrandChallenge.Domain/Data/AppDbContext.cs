@@ -1,5 +1,6 @@
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Uploads;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,9 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<UserGroup> UserGroups => Set<UserGroup>();
     public DbSet<UserGroupMember> UserGroupMembers => Set<UserGroupMember>();
     public DbSet<Challenge> Challenges => Set<Challenge>();
+
+    public DbSet<UserUpload> UserUploads => Set<UserUpload>();
+    public DbSet<UploadPart> UploadParts => Set<UploadPart>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
