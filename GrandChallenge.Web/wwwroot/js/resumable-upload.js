@@ -426,7 +426,11 @@ export function attach(input, dotnet, options) {
         }
     };
     input.addEventListener("change", onChange);
-    input._gcDetach = () => input.removeEventListener("change", onChange);
+    input.dataset.uploadReady = "true";
+    input._gcDetach = () => {
+        input.removeEventListener("change", onChange);
+        delete input.dataset.uploadReady;
+    };
 }
 
 /** Cancels the running upload and aborts it on the server. */
