@@ -38,6 +38,9 @@ function apiRoot() {
 }
 
 async function problemOf(status, text) {
+    if (status === 401) {
+        return "You are signed out. Sign in again, then pick the same file to resume the upload.";
+    }
     try {
         const body = JSON.parse(text);
         return body.detail || body.title || `The server answered ${status}.`;
