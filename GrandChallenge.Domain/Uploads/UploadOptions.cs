@@ -33,7 +33,7 @@ public sealed class UploadOptions : IValidatableObject
     {
         if (ExpireAfter <= TimeSpan.Zero)
         {
-            yield return new ValidationResult("Uploads:ExpireAfter must be positive, e.g. 24:00:00.", [nameof(ExpireAfter)]);
+            yield return new ValidationResult("Uploads:ExpireAfter must be positive, e.g. 1.00:00:00 for a day.", [nameof(ExpireAfter)]);
         }
 
         if (PresignedUrlLifetime <= TimeSpan.Zero)
