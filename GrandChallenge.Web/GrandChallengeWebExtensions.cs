@@ -4,6 +4,7 @@ using GrandChallenge.Web.Components;
 using GrandChallenge.Web.Features.Api;
 using GrandChallenge.Web.Features.Health;
 using GrandChallenge.Web.Features.Identity;
+using GrandChallenge.Web.Features.Uploads;
 using GrandChallenge.Workers;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -31,6 +32,7 @@ public static class GrandChallengeWebExtensions
         builder.AddIdentityFeature();
         builder.AddApiFeature();
         builder.AddHealthFeature();
+        builder.AddUploadsFeature();
         builder.Services.AddSingleton<Features.Admin.AdminQueries>();
         builder.Services.AddSingleton<Features.Jobs.JobQueries>();
         return builder;

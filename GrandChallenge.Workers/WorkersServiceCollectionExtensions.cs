@@ -2,8 +2,10 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Workers.Components;
+using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Workers.Containers;
 using GrandChallenge.Workers.Maintenance;
+using GrandChallenge.Workers.Uploads;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 
@@ -29,6 +31,7 @@ public static class WorkersServiceCollectionExtensions
         builder.Services.TryAddSingleton<ComponentJobExecutor>();
         builder.Services.TryAddSingleton<ComponentJobQueue>();
         builder.Services.TryAddSingleton<ComponentJobSweeper>();
+        builder.Services.AddUploadServices();
 
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -89,6 +92,13 @@ public static class WorkersServiceCollectionExtensions
             q.AddTrigger(t => t
                 .ForJob(PurgeApiTokensJob.Key)
                 .WithIdentity("purge-api-tokens-hourly", "maintenance")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+
+            q.AddJob<ExpireUploadsJob>(j => j.WithIdentity(ExpireUploadsJob.Key).StoreDurably().RequestRecovery());
+            q.AddTrigger(t => t
+                .ForJob(ExpireUploadsJob.Key)
+                .WithIdentity("expire-uploads-hourly", "maintenance")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
         });

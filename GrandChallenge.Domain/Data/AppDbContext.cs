@@ -1,6 +1,7 @@
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Uploads;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -23,6 +24,9 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<ComponentJobValue> ComponentJobValues => Set<ComponentJobValue>();
     public DbSet<Socket> Sockets => Set<Socket>();
     public DbSet<SocketValue> SocketValues => Set<SocketValue>();
+
+    public DbSet<UserUpload> UserUploads => Set<UserUpload>();
+    public DbSet<UploadPart> UploadParts => Set<UploadPart>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

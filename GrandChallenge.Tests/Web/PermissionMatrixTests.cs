@@ -4,6 +4,7 @@ using System.Text.Json;
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -20,6 +21,9 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
 {
     private const int Anonymous = 0, Stranger = 1, Owner = 2, Admin = 3;
     private static readonly string[] Personas = ["anonymous", "stranger", "owner", "site admin"];
+
+    private static readonly byte[] MatrixPart = [1, 2, 3];
+    private static readonly string MatrixPartETag = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(MatrixPart));
 
     private readonly HttpClient[] _clients = new HttpClient[4];
     private ApplicationUser _owner = default!;
@@ -66,6 +70,45 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         yield return new("GET", "/api/v1/components/interfaces/{pk:int}/", () => Fixed($"/api/v1/components/interfaces/{socketPk}/"), [401, 200, 200, 200]);
         yield return new("POST", "/api/v1/components/interfaces/", () => Fixed("/api/v1/components/interfaces/"), [401, 403, 403, 201],
             () => JsonContent.Create(new { title = $"Matrix socket {Guid.NewGuid():N}", kind = "STR", relative_path = $"matrix-{Guid.NewGuid():N}.json" }));
+
+        // Uploads are their creator's alone: everyone else, site admins included, is told they do not exist. The part URL
+        // needs no credentials: its signature is the permission, so anyone holding a signed URL may send that part.
+        var uploads = App.Services.GetRequiredService<IUploadService>();
+        var owner = new Actor(_owner.Id, false);
+        async Task<UploadInfo> OwnersUpload()
+        {
+            var upload = (await uploads.CreateAsync(owner, "matrix.bin", null, null)).Value!;
+            await uploads.WritePartAsync(upload.Id, upload.UploadKey, 1, new MemoryStream(MatrixPart), MatrixPart.Length, null);
+            return upload;
+        }
+
+        async Task<string> OwnersUploadPath(string action)
+        {
+            var upload = await OwnersUpload();
+            return $"/api/v1/uploads/{upload.Id}/{upload.UploadKey}/{action}/";
+        }
+
+        async Task<string> SignedPartUrl()
+        {
+            var upload = await OwnersUpload();
+            var part = (await uploads.PresignPartsAsync(owner, upload.Id, upload.UploadKey, [2])).Value!.Parts[0];
+            return $"/api/v1/uploads/{upload.Id}/{upload.UploadKey}/parts/2/?expires={part.ExpiresUnix}&signature={part.Signature}";
+        }
+
+        const string Uploads = "/api/v1/uploads/{pk:guid}/{s3UploadId}";
+        yield return new("POST", "/api/v1/uploads/", () => Fixed("/api/v1/uploads/"), [401, 201, 201, 201],
+            () => JsonContent.Create(new { filename = "matrix.bin" }));
+        yield return new("GET", "/api/v1/uploads/", () => Fixed("/api/v1/uploads/"), [401, 200, 200, 200]);
+        yield return new("GET", "/api/v1/uploads/{pk:guid}/", async () => $"/api/v1/uploads/{(await OwnersUpload()).Id}/", [401, 404, 200, 404]);
+        yield return new("PATCH", $"{Uploads}/generate-presigned-urls/", () => OwnersUploadPath("generate-presigned-urls"), [401, 404, 200, 404],
+            () => JsonContent.Create(new { part_numbers = new[] { 1 } }));
+        yield return new("PUT", $"{Uploads}/parts/{{partNumber:int}}/", SignedPartUrl, [200, 200, 200, 200], () => new ByteArrayContent([1, 2, 3]));
+        yield return new("PUT", $"{Uploads}/parts/{{partNumber:int}}/", () => OwnersUploadPath("parts/2"), [403, 403, 403, 403], () => new ByteArrayContent([1, 2, 3]));
+        yield return new("GET", $"{Uploads}/list-parts/", () => OwnersUploadPath("list-parts"), [401, 404, 200, 404]);
+        yield return new("PATCH", $"{Uploads}/complete-multipart-upload/", () => OwnersUploadPath("complete-multipart-upload"), [401, 404, 200, 404],
+            () => JsonContent.Create(new Dictionary<string, object> { ["parts"] = new[] { new Dictionary<string, object> { ["ETag"] = MatrixPartETag, ["PartNumber"] = 1 } } }));
+        yield return new("PATCH", $"{Uploads}/abort-multipart-upload/", () => OwnersUploadPath("abort-multipart-upload"), [401, 404, 200, 404]);
+
         yield return new("*", "/health/live", () => Fixed("/health/live"), [200, 200, 200, 200]);
         yield return new("*", "/health/ready", () => Fixed("/health/ready"), [200, 200, 200, 200]);
         yield return new("POST", "/account/logout", () => Fixed("/account/logout"), [400, 400, 400, 400]);
@@ -93,7 +136,11 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
             for (var persona = 0; persona < 4; persona++)
             {
                 var request = new HttpRequestMessage(new HttpMethod(row.Method == "*" ? "GET" : row.Method), await row.Url());
-                if (row.Method == "POST" && row.Route.StartsWith("/api/"))
+                if (row.Body is not null)
+                {
+                    request.Content = row.Body();
+                }
+                else if (row.Method == "POST" && row.Route.StartsWith("/api/"))
                 {
                     request.Content = row.Body?.Invoke() ?? JsonContent.Create(new { name = "matrix" });
                 }
@@ -113,6 +160,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
     [InlineData("/account/profile")]
     [InlineData("/account/tokens")]
     [InlineData("/account/change-password")]
+    [InlineData("/uploads")]
     public async Task Account_pages_send_anonymous_visitors_to_the_login_page(string page)
     {
         var anonymous = await _clients[Anonymous].GetAsync(page);

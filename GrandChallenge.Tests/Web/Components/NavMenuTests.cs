@@ -19,6 +19,7 @@ public sealed class NavMenuTests : BunitContextBase
         links.Should().Contain(PublicSections);
         links.Should().NotContain("Admin");
         links.Should().NotContain("Profile");
+        links.Should().NotContain("Uploads");
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class NavMenuTests : BunitContextBase
         var links = LinkTexts(Render<NavMenu>());
 
         links.Should().Contain(PublicSections);
-        links.Should().Contain(["Profile", "API tokens"]);
+        links.Should().Contain(["Profile", "Uploads", "API tokens"]);
         links.Should().NotContain("Admin");
     }
 

@@ -89,6 +89,7 @@ public static class ApiConventions
         Identity.UserApiEndpoints.Map(api);
         Jobs.JobApiEndpoints.Map(api);
         Components.SocketApiEndpoints.Map(api);
+        Uploads.UploadApiEndpoints.Map(api);
         return app;
     }
 

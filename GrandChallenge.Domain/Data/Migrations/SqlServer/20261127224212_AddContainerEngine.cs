@@ -80,6 +80,34 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "UserUploads",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    CreatorId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    Filename = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    UploadKey = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    ExpectedSize = table.Column<long>(type: "bigint", nullable: true),
+                    ExpectedSha256 = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Size = table.Column<long>(type: "bigint", nullable: true),
+                    Sha256 = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    MimeType = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    Created = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Modified = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UserUploads", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_UserUploads_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ComponentJobValues",
                 columns: table => new
                 {
@@ -123,6 +151,29 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         principalTable: "Sockets",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UploadParts",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    UploadId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    PartNumber = table.Column<int>(type: "int", nullable: false),
+                    Size = table.Column<long>(type: "bigint", nullable: false),
+                    ETag = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UploadParts", x => x.Id);
+                    table.CheckConstraint("CK_UploadPart_PartNumber", "\"PartNumber\" BETWEEN 1 AND 10000");
+                    table.ForeignKey(
+                        name: "FK_UploadParts_UserUploads_UploadId",
+                        column: x => x.UploadId,
+                        principalTable: "UserUploads",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateIndex(
@@ -173,6 +224,22 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                 columns: new[] { "SocketId", "ValueHash" },
                 unique: true,
                 filter: "[ValueHash] IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UploadParts_UploadId_PartNumber",
+                table: "UploadParts",
+                columns: new[] { "UploadId", "PartNumber" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UserUploads_CreatorId_Created",
+                table: "UserUploads",
+                columns: new[] { "CreatorId", "Created" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UserUploads_Status_Created",
+                table: "UserUploads",
+                columns: new[] { "Status", "Created" });
         }
 
         /// <inheritdoc />
@@ -185,10 +252,16 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                 name: "SocketValues");
 
             migrationBuilder.DropTable(
+                name: "UploadParts");
+
+            migrationBuilder.DropTable(
                 name: "ComponentJobs");
 
             migrationBuilder.DropTable(
                 name: "Sockets");
+
+            migrationBuilder.DropTable(
+                name: "UserUploads");
         }
     }
 }

@@ -80,6 +80,34 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "UserUploads",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatorId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Filename = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    UploadKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ExpectedSize = table.Column<long>(type: "INTEGER", nullable: true),
+                    ExpectedSha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Size = table.Column<long>(type: "INTEGER", nullable: true),
+                    Sha256 = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    MimeType = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Modified = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UserUploads", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_UserUploads_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ComponentJobValues",
                 columns: table => new
                 {
@@ -123,6 +151,29 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         principalTable: "Sockets",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UploadParts",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UploadId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PartNumber = table.Column<int>(type: "INTEGER", nullable: false),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    ETag = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UploadParts", x => x.Id);
+                    table.CheckConstraint("CK_UploadPart_PartNumber", "\"PartNumber\" BETWEEN 1 AND 10000");
+                    table.ForeignKey(
+                        name: "FK_UploadParts_UserUploads_UploadId",
+                        column: x => x.UploadId,
+                        principalTable: "UserUploads",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateIndex(
@@ -170,6 +221,22 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                 table: "SocketValues",
                 columns: new[] { "SocketId", "ValueHash" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UploadParts_UploadId_PartNumber",
+                table: "UploadParts",
+                columns: new[] { "UploadId", "PartNumber" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UserUploads_CreatorId_Created",
+                table: "UserUploads",
+                columns: new[] { "CreatorId", "Created" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UserUploads_Status_Created",
+                table: "UserUploads",
+                columns: new[] { "Status", "Created" });
         }
 
         /// <inheritdoc />
@@ -182,10 +249,16 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                 name: "SocketValues");
 
             migrationBuilder.DropTable(
+                name: "UploadParts");
+
+            migrationBuilder.DropTable(
                 name: "ComponentJobs");
 
             migrationBuilder.DropTable(
                 name: "Sockets");
+
+            migrationBuilder.DropTable(
+                name: "UserUploads");
         }
     }
 }
