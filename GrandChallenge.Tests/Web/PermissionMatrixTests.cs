@@ -95,6 +95,22 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
             return $"/api/v1/uploads/{upload.Id}/{upload.UploadKey}/parts/2/?expires={part.ExpiresUnix}&signature={part.Signature}";
         }
 
+        // A job is its owner's and the site admins'; to anyone else it does not exist.
+        async Task<string> OwnersJob(string suffix)
+        {
+            var job = new GrandChallenge.Domain.Components.ComponentJob
+            {
+                ImageReference = "matrix", CreatorId = _owner.Id, RetryAfter = DateTimeOffset.UtcNow.AddDays(1),
+            };
+            await using var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext();
+            db.ComponentJobs.Add(job);
+            await db.SaveChangesAsync();
+            return $"/api/v1/components/jobs/{job.Id}/{suffix}";
+        }
+
+        yield return new("GET", "/api/v1/components/jobs/{id:guid}/", () => OwnersJob(""), [401, 404, 200, 200]);
+        yield return new("POST", "/api/v1/components/jobs/{id:guid}/cancel/", () => OwnersJob("cancel/"), [401, 404, 202, 202]);
+
         const string Uploads = "/api/v1/uploads/{pk:guid}/{s3UploadId}";
         yield return new("POST", "/api/v1/uploads/", () => Fixed("/api/v1/uploads/"), [401, 201, 201, 201],
             () => JsonContent.Create(new { filename = "matrix.bin" }));
