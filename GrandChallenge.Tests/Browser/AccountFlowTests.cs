@@ -15,7 +15,7 @@ public sealed partial class AccountFlowTests(KestrelAppFixture fixture, Chromium
     : IClassFixture<KestrelAppFixture>, IClassFixture<ChromiumFixture>, IAsyncLifetime
 {
     private const string WrongPasswordError = "Invalid username/email or password.";
-    private static readonly TimeSpan CircuitTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CircuitTimeout = TimeSpan.FromSeconds(60);
 
     private IBrowserContext _context = default!;
     private IPage _page = default!;
@@ -23,13 +23,13 @@ public sealed partial class AccountFlowTests(KestrelAppFixture fixture, Chromium
     public async Task InitializeAsync()
     {
         // The machine is shared and small: give Blazor's circuit and the first requests room before an assertion gives up.
-        SetDefaultExpectTimeout(15_000);
+        SetDefaultExpectTimeout(30_000);
         _context = await chromium.Browser.NewContextAsync(new()
         {
             BaseURL = fixture.App.ServerAddress.ToString(),
             ViewportSize = new() { Width = 1280, Height = 800 },
         });
-        _context.SetDefaultTimeout(15_000);
+        _context.SetDefaultTimeout(30_000);
         _page = await _context.NewPageAsync();
     }
 

@@ -22,13 +22,13 @@ public sealed partial class UploadFlowTests(KestrelAppFixture fixture, ChromiumF
 
     public async Task InitializeAsync()
     {
-        SetDefaultExpectTimeout(15_000);
+        SetDefaultExpectTimeout(30_000);
         _context = await chromium.Browser.NewContextAsync(new()
         {
             BaseURL = fixture.App.ServerAddress.ToString(),
             ViewportSize = new() { Width = 1280, Height = 900 },
         });
-        _context.SetDefaultTimeout(15_000);
+        _context.SetDefaultTimeout(30_000);
         _page = await _context.NewPageAsync();
     }
 
