@@ -1,8 +1,8 @@
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
-using GrandChallenge.Workers.Components;
 using GrandChallenge.Domain.Uploads;
+using GrandChallenge.Workers.Components;
 using GrandChallenge.Workers.Containers;
 using GrandChallenge.Workers.Maintenance;
 using GrandChallenge.Workers.Uploads;

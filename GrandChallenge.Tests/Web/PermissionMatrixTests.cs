@@ -100,7 +100,9 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         {
             var job = new GrandChallenge.Domain.Components.ComponentJob
             {
-                ImageReference = "matrix", CreatorId = _owner.Id, RetryAfter = DateTimeOffset.UtcNow.AddDays(1),
+                ImageReference = "matrix",
+                CreatorId = _owner.Id,
+                RetryAfter = DateTimeOffset.UtcNow.AddDays(1),
             };
             await using var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext();
             db.ComponentJobs.Add(job);
