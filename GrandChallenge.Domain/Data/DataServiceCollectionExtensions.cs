@@ -1,7 +1,7 @@
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
-using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Common.Storage;
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
