@@ -43,8 +43,10 @@ public sealed class InputStager(IBlobStore blobs, IOptions<ComponentsOptions> op
         foreach (var input in inputs.Where(i => i.Socket.Kind == SocketKinds.Zip))
         {
             var target = TargetPath(directory, input.Socket.RelativePath);
+            var destination = Path.GetDirectoryName(target)!;
+            var reserved = Path.GetFullPath(destination) == Path.GetFullPath(directory) ? [InputsJsonWriter.FileName] : Array.Empty<string>();
             await using var archive = blobs.OpenRead(BlobKeyOf(input));
-            await new ZipInputExtractor(options.Value).ExtractAsync(archive, Path.GetDirectoryName(target)!, ct);
+            await new ZipInputExtractor(options.Value).ExtractAsync(archive, destination, reserved, ct);
         }
 
         var inputsJson = Path.Combine(directory, InputsJsonWriter.FileName);

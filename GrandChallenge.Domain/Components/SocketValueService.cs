@@ -50,7 +50,18 @@ public sealed class SocketValueService(
             return Result<SocketValue>.Fail(error);
         }
 
-        using var document = JsonDocument.Parse(value?.ToJsonString() ?? "null");
+        string text;
+        try
+        {
+            text = value?.ToJsonString() ?? "null";
+        }
+        catch (ArgumentException e)
+        {
+            // e.g. a double NaN or Infinity built in code: not JSON.
+            return Result<SocketValue>.Fail($"The value is not valid JSON. {e.Message}");
+        }
+
+        using var document = JsonDocument.Parse(text);
         return await GetOrCreateJsonAsync(socket, document.RootElement, ct);
     }
 

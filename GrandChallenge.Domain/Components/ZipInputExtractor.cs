@@ -13,7 +13,8 @@ public sealed class ZipInputExtractor(ComponentsOptions limits)
     /// <summary>Entries smaller than this are not judged by their own ratio (tiny text files compress very well).</summary>
     private const long RatioCheckMinimumBytes = 1 << 20;
 
-    public async Task ExtractAsync(Stream archiveStream, string destination, CancellationToken ct = default)
+    /// <param name="reserved">Paths (relative to <paramref name="destination"/>) the archive must not provide, e.g. inputs.json.</param>
+    public async Task ExtractAsync(Stream archiveStream, string destination, IReadOnlyCollection<string>? reserved = null, CancellationToken ct = default)
     {
         ZipArchive archive;
         try
@@ -28,6 +29,11 @@ public sealed class ZipInputExtractor(ComponentsOptions limits)
         using (archive)
         {
             var entries = Plan(archive);
+            if (entries.FirstOrDefault(e => reserved?.Contains(string.Join('/', e.Segments), StringComparer.OrdinalIgnoreCase) == true) is { Entry: not null } clash)
+            {
+                throw new InputStagingException($"The zip file contains '{clash.Entry.FullName}', a name the platform reserves for its own file.");
+            }
+
             InputStager.EnsureDirectory(destination);
             long written = 0;
             foreach (var (entry, segments) in entries)

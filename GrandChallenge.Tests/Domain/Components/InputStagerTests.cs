@@ -98,7 +98,8 @@ public sealed class InputStagerTests : IDisposable
     [InlineData("/etc/evil.json", "not a plain relative path")]
     [InlineData("C:/evil.json", "not a plain relative path")]
     [InlineData("..\\evil.json", "not a plain relative path")]
-    [InlineData("inputs.json", "would overwrite 'inputs.json'")]
+    [InlineData("inputs.json", "reserves for its own file")]
+    [InlineData("INPUTS.JSON", "reserves for its own file")]
     public async Task Zip_entries_that_escape_or_clash_are_refused(string name, string expected)
     {
         var input = await ZipInputAsync((name, "{}"), ("other.json", "{}"));
@@ -107,6 +108,16 @@ public sealed class InputStagerTests : IDisposable
 
         (await act.Should().ThrowAsync<InputStagingException>()).Which.Message.Should().Contain(expected);
         File.Exists(Path.Combine(_root, "job", "evil.json")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task The_reserved_name_is_found_after_the_common_folder_is_dropped()
+    {
+        var input = await ZipInputAsync(("results/inputs.json", "[]"), ("results/case.json", "{}"));
+
+        var act = () => _stager.StageAsync(_input, [input]);
+
+        (await act.Should().ThrowAsync<InputStagingException>()).Which.Message.Should().Contain("results/inputs.json");
     }
 
     [Fact]

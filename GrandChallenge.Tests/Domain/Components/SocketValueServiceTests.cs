@@ -84,6 +84,9 @@ public sealed class SocketValueServiceTests : IDisposable
         var wrongType = await _values.GetOrCreateJsonAsync(socket, JsonValue.Create("three"));
         var tooSmall = await _values.GetOrCreateJsonAsync(socket, JsonValue.Create(0));
 
+        var notFinite = await _values.GetOrCreateJsonAsync(await SocketAsync("Ratio", "FLT", "ratio.json"), JsonValue.Create(double.NaN));
+
+        notFinite.Error.Should().StartWith("The value is not valid JSON.");
         wrongType.Error.Should().StartWith("JSON does not fulfill schema:");
         tooSmall.Error.Should().Contain("(root)");
         _db.CreateDbContext().SocketValues.Should().BeEmpty();

@@ -40,7 +40,7 @@ public sealed class SocketsPageTests : BunitContextBase
         await page.InvokeAsync(() => page.FindComponent<MudSelect<string>>().Instance.ValueChanged.InvokeAsync("JSON"));
         page.Find("#socket-create").Click();
 
-        page.WaitForAssertion(() => page.Find("#socket-error").TextContent.Should().Contain("not created"));
+        page.WaitForAssertion(() => page.Find("#socket-error").TextContent.Should().Contain("not created"), TimeSpan.FromSeconds(15));
         page.FindAll(".mud-input-helper-text.mud-input-error").Select(e => e.TextContent.Trim()).Should().Contain(
             ["A socket titled 'Results JSON File' already exists.", "Relative path should end with .json."]);
         _db.CreateDbContext().Sockets.Count().Should().Be(DefaultSockets.All.Count);
@@ -56,7 +56,7 @@ public sealed class SocketsPageTests : BunitContextBase
         await page.InvokeAsync(() => page.FindComponent<MudSelect<string>>().Instance.ValueChanged.InvokeAsync("INT"));
         page.Find("#socket-create").Click();
 
-        page.WaitForAssertion(() => page.Find("#socket-created").TextContent.Should().Contain("lesion-count"));
+        page.WaitForAssertion(() => page.Find("#socket-created").TextContent.Should().Contain("lesion-count"), TimeSpan.FromSeconds(15));
         page.Find("#socket-table").TextContent.Should().Contain("Lesion count").And.Contain("Integer").And.Contain("Value");
         var socket = _db.CreateDbContext().Sockets.Single();
         socket.StoreInDatabase.Should().BeTrue("choosing a JSON kind turns storage in the database on");

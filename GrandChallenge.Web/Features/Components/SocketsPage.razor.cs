@@ -7,19 +7,19 @@ namespace GrandChallenge.Web.Features.Components;
 
 public partial class SocketsPage
 {
-    private readonly SocketEditModel model = new();
-    private IReadOnlyList<Socket> sockets = [];
-    private IReadOnlyDictionary<string, string[]> fieldErrors = new Dictionary<string, string[]>();
-    private string? generalError;
-    private Socket? created;
-    private bool busy;
-    private string search = "";
+    private readonly SocketEditModel _model = new();
+    private IReadOnlyList<Socket> _sockets = [];
+    private IReadOnlyDictionary<string, string[]> _fieldErrors = new Dictionary<string, string[]>();
+    private string? _generalError;
+    private Socket? _created;
+    private bool _busy;
+    private string _search = "";
 
     [Inject] private ISocketService Sockets { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
 
-    private SocketKind? SelectedKind => SocketKinds.Find(model.Kind);
+    private SocketKind? SelectedKind => SocketKinds.Find(_model.Kind);
 
     private string PathHelp => SelectedKind switch
     {
@@ -28,46 +28,46 @@ public partial class SocketsPage
         var kind => $"A file ending in {kind.Extension}, not under images/.",
     };
 
-    protected override async Task OnInitializedAsync() => sockets = await Sockets.ListAsync();
+    protected override async Task OnInitializedAsync() => _sockets = await Sockets.ListAsync();
 
     private void KindChanged(string? code)
     {
-        model.Kind = code;
-        model.StoreInDatabase = SelectedKind?.MayStoreInDatabase ?? false;
+        _model.Kind = code;
+        _model.StoreInDatabase = SelectedKind?.MayStoreInDatabase ?? false;
     }
 
     private async Task CreateAsync()
     {
-        busy = true;
-        created = null;
-        generalError = null;
+        _busy = true;
+        _created = null;
+        _generalError = null;
         var actor = Actor.From((await AuthState).User);
-        var result = await Sockets.CreateAsync(actor, model.ToDraft());
+        var result = await Sockets.CreateAsync(actor, _model.ToDraft());
         if (result.Succeeded)
         {
-            created = result.Value;
-            fieldErrors = new Dictionary<string, string[]>();
-            model.Clear();
-            sockets = await Sockets.ListAsync();
+            _created = result.Value;
+            _fieldErrors = new Dictionary<string, string[]>();
+            _model.Clear();
+            _sockets = await Sockets.ListAsync();
         }
         else
         {
-            fieldErrors = result.FieldErrors ?? new Dictionary<string, string[]>();
-            generalError = result.FieldErrors is null ? result.Error : "The socket was not created: see the fields marked in red.";
+            _fieldErrors = result.FieldErrors ?? new Dictionary<string, string[]>();
+            _generalError = result.FieldErrors is null ? result.Error : "The socket was not created: see the fields marked in red.";
         }
 
-        busy = false;
+        _busy = false;
     }
 
-    private bool HasError(string property) => fieldErrors.ContainsKey(SocketEditModel.FieldName(property));
+    private bool HasError(string property) => _fieldErrors.ContainsKey(SocketEditModel.FieldName(property));
 
     private string? ErrorFor(string property) =>
-        fieldErrors.TryGetValue(SocketEditModel.FieldName(property), out var messages) ? string.Join(" ", messages) : null;
+        _fieldErrors.TryGetValue(SocketEditModel.FieldName(property), out var messages) ? string.Join(" ", messages) : null;
 
     private bool Matches(Socket socket) =>
-        search.Length == 0
-        || socket.Title.Contains(search, StringComparison.OrdinalIgnoreCase)
-        || socket.Slug.Contains(search, StringComparison.OrdinalIgnoreCase)
-        || socket.RelativePath.Contains(search, StringComparison.OrdinalIgnoreCase)
-        || socket.KindInfo.Label.Contains(search, StringComparison.OrdinalIgnoreCase);
+        _search.Length == 0
+        || socket.Title.Contains(_search, StringComparison.OrdinalIgnoreCase)
+        || socket.Slug.Contains(_search, StringComparison.OrdinalIgnoreCase)
+        || socket.RelativePath.Contains(_search, StringComparison.OrdinalIgnoreCase)
+        || socket.KindInfo.Label.Contains(_search, StringComparison.OrdinalIgnoreCase);
 }
