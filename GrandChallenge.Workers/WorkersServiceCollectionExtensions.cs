@@ -1,4 +1,5 @@
 using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Workers.Containers;
 using GrandChallenge.Workers.Maintenance;
@@ -18,6 +19,9 @@ public static class WorkersServiceCollectionExtensions
         builder.Services.AddOptions<WorkersOptions>().BindConfiguration(WorkersOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DockerOptions>().BindConfiguration(DockerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton<IDockerEngine, DockerEngine>();
+        builder.Services.TryAddSingleton<IContainerImageJobs, QuartzContainerImageJobs>();
+        builder.Services.TryAddSingleton<ContainerImageImporter>();
+        builder.Services.TryAddSingleton<ContainerImageCleaner>();
 
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -67,6 +71,13 @@ public static class WorkersServiceCollectionExtensions
                 .WithIdentity("purge-api-tokens-hourly", "maintenance")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+
+            q.AddJob<ImportContainerImageJob>(j => j.WithIdentity(ImportContainerImageJob.Key).StoreDurably().RequestRecovery());
+            q.AddJob<RemoveUnusedContainerImagesJob>(j => j.WithIdentity(RemoveUnusedContainerImagesJob.Key).StoreDurably().RequestRecovery());
+            q.AddTrigger(t => t
+                .ForJob(RemoveUnusedContainerImagesJob.Key)
+                .WithIdentity("remove-unused-container-images-nightly", RemoveUnusedContainerImagesJob.Key.Group)
+                .WithCronSchedule("0 0 1 * * ?", c => c.InTimeZone(TimeZoneInfo.Utc)));
         });
 
         if (runScheduler)

@@ -1,4 +1,5 @@
 using GrandChallenge.Domain.Challenges;
+using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -18,6 +19,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<UserGroup> UserGroups => Set<UserGroup>();
     public DbSet<UserGroupMember> UserGroupMembers => Set<UserGroupMember>();
     public DbSet<Challenge> Challenges => Set<Challenge>();
+    public DbSet<ContainerImage> ContainerImages => Set<ContainerImage>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

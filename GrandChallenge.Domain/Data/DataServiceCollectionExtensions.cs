@@ -1,6 +1,7 @@
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
+using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -40,6 +41,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.TryAddSingleton<IPermissionService, PermissionService>();
         builder.Services.TryAddSingleton<IApiTokenService, ApiTokenService>();
         builder.Services.TryAddSingleton<IChallengeQueries, ChallengeQueries>();
+        builder.Services.AddContainerImages();
         return builder;
     }
 
