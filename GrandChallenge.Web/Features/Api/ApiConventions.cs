@@ -87,6 +87,7 @@ public static class ApiConventions
             .AllowAnonymous()
             .WithSummary("Client versions this server supports (grand-challenge.org's gcapi asks first).");
         Identity.UserApiEndpoints.Map(api);
+        ContainerImages.ContainerImageApiEndpoints.Map(api);
         return app;
     }
 

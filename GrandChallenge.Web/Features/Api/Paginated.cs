@@ -20,6 +20,14 @@ public static class Pagination
         return Build(request, count, limit, offset, items.Select(map).ToList());
     }
 
+    /// <summary>A page fetched by the caller (typically a feature service) for the request's limit and offset.</summary>
+    public static async Task<Paginated<T>> PageAsync<T>(HttpRequest request, Func<int, int, Task<(int Count, IReadOnlyList<T> Items)>> fetch)
+    {
+        var (limit, offset) = Read(request);
+        var (count, items) = await fetch(offset, limit);
+        return Build(request, count, limit, offset, items);
+    }
+
     public static Paginated<T> Page<T>(this IReadOnlyCollection<T> all, HttpRequest request)
     {
         var (limit, offset) = Read(request);
