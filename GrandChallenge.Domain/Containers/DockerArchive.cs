@@ -143,26 +143,50 @@ public static class DockerArchive
         }
     }
 
-    /// <summary>Gives back the bytes already read to sniff the format, then the rest of the stream.</summary>
+    /// <summary>
+    /// Gives back the bytes already read to sniff the format, then the rest of the stream. Its position counts the bytes
+    /// read: SharpCompress's xz decoder asks for it to align blocks, even on streams that cannot seek.
+    /// </summary>
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : ReadOnlyStream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
+        private long _position;
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
 
         public override int Read(Span<byte> buffer)
         {
+            int n;
             if (_prefix.IsEmpty)
             {
-                return rest.Read(buffer);
+                n = rest.Read(buffer);
+            }
+            else
+            {
+                n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer);
+                _prefix = _prefix[n..];
             }
 
-            var n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer);
-            _prefix = _prefix[n..];
+            _position += n;
             return n;
         }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _prefix.IsEmpty ? rest.ReadAsync(buffer, cancellationToken) : ValueTask.FromResult(Read(buffer.Span));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!_prefix.IsEmpty)
+            {
+                return Read(buffer.Span);
+            }
+
+            var n = await rest.ReadAsync(buffer, cancellationToken);
+            _position += n;
+            return n;
+        }
     }
 }
 
