@@ -30,10 +30,36 @@ public static class DockerArchiveRewriter
                     await WriteJsonAsync(writer, entry, RemoveNameAnnotations, ct);
                     return;
                 default:
-                    await writer.WriteEntryAsync(entry, ct);
+                    await writer.WriteEntryAsync(Copy(entry), ct);
                     return;
             }
         }, ct);
+    }
+
+    /// <summary>
+    /// A fresh entry with the same header and the source's data. TarWriter refuses a data stream it cannot measure when
+    /// the archive stream cannot seek either (a pipe to the engine); the tar header already says how long the data is.
+    /// </summary>
+    private static PaxTarEntry Copy(TarEntry entry)
+    {
+        var copy = new PaxTarEntry(entry.EntryType == TarEntryType.V7RegularFile ? TarEntryType.RegularFile : entry.EntryType, entry.Name)
+        {
+            Mode = entry.Mode,
+            ModificationTime = entry.ModificationTime,
+            Uid = entry.Uid,
+            Gid = entry.Gid,
+        };
+        if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink)
+        {
+            copy.LinkName = entry.LinkName;
+        }
+
+        if (entry.DataStream is { } data)
+        {
+            copy.DataStream = new KnownLengthStream(data, entry.Length);
+        }
+
+        return copy;
     }
 
     private static async Task WriteJsonAsync(TarWriter writer, TarEntry entry, Action<JsonNode> rewrite, CancellationToken ct)
@@ -95,6 +121,36 @@ public static class DockerArchiveRewriter
             {
                 annotations.Remove(key);
             }
+        }
+    }
+
+    /// <summary>Reports the length the tar header gave, so that TarWriter can write the entry in one pass.</summary>
+    private sealed class KnownLengthStream(Stream inner, long length) : ReadOnlyStream
+    {
+        private long _position;
+
+        public override bool CanSeek => true;
+
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            _position += n;
+            return n;
         }
     }
 }

@@ -3,7 +3,7 @@ using GrandChallenge.Domain.Data;
 namespace GrandChallenge.Tests.Infrastructure;
 
 /// <summary>One host and database per test class; the provider comes from the derived fixture.</summary>
-public abstract class AppFixture(DatabaseProvider provider, bool kestrel = false) : IAsyncLifetime
+public abstract class AppFixture(DatabaseProvider provider, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null) : IAsyncLifetime
 {
     private TestDatabase? _database;
 
@@ -14,7 +14,7 @@ public abstract class AppFixture(DatabaseProvider provider, bool kestrel = false
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(provider);
-        App = new GrandChallengeAppFactory(_database, kestrel);
+        App = new GrandChallengeAppFactory(_database, kestrel, settings);
         _ = App.Services; // boots the host: migrations, first site admin, scheduler
     }
 

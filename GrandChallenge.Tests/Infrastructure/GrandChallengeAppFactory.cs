@@ -12,8 +12,12 @@ using Microsoft.Extensions.Logging;
 
 namespace GrandChallenge.Tests.Infrastructure;
 
-/// <summary>The real web host on a real database of its own (SQLite file or PostgreSQL), optionally on a loopback Kestrel port.</summary>
-public class GrandChallengeAppFactory(TestDatabase database, bool kestrel = false) : WebApplicationFactory<Program>
+/// <summary>
+/// The real web host on a real database of its own (SQLite file or PostgreSQL), optionally on a loopback Kestrel port
+/// and with extra configuration <paramref name="settings"/>.
+/// </summary>
+public class GrandChallengeAppFactory(TestDatabase database, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<Program>
 {
     public TestDatabase Database { get; } = database;
 
@@ -26,6 +30,11 @@ public class GrandChallengeAppFactory(TestDatabase database, bool kestrel = fals
         builder.UseSetting("Database:Provider", Database.Provider.ToString());
         builder.UseSetting("ConnectionStrings:Default", Database.ConnectionString);
         builder.UseSetting("Workers:Slots", "2");
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         if (kestrel)
         {

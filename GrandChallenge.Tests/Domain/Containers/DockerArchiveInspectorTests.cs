@@ -238,6 +238,21 @@ public sealed class DockerArchiveInspectorTests
     }
 
     [Fact]
+    public async Task The_rewritten_tar_streams_from_an_unseekable_source_into_an_unseekable_pipe_as_it_does_to_the_engine()
+    {
+        var image = new Image(Layer: LayerTar("big.bin", new string('z', 300_000)));
+        var pipe = new System.IO.Pipelines.Pipe();
+        var received = new MemoryStream();
+        var reader = pipe.Reader.AsStream().CopyToAsync(received);
+
+        await DockerArchiveRewriter.WriteUntaggedTarAsync(new ForwardOnlyStream(Legacy(image)), pipe.Writer.AsStream(), 1L << 30, CancellationToken.None);
+        await pipe.Writer.CompleteAsync();
+        await reader;
+
+        ReadTar(received.ToArray()).Single(e => e.Name.EndsWith("layer.tar")).Data.Should().Equal(image.LayerBytes);
+    }
+
+    [Fact]
     public async Task The_rewritten_oci_tar_loses_the_image_name_annotations()
     {
         var output = new MemoryStream();
