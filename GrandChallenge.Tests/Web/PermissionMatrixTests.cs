@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GrandChallenge.Domain.Challenges;
+using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -26,7 +27,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
 
     private GrandChallengeAppFactory App => fixture.App;
 
-    private sealed record Row(string Method, string Route, Func<Task<string>> Url, int[] Expected, HttpContent? Body = null);
+    private sealed record Row(string Method, string Route, Func<Task<string>> Url, int[] Expected, Func<HttpContent>? Body = null);
 
     public async Task InitializeAsync()
     {
@@ -60,9 +61,37 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         yield return new("POST", "/api/v1/users/me/tokens/", () => Fixed("/api/v1/users/me/tokens/"), [401, 201, 201, 201]);
         // A token is its owner's alone: nobody else, site admins included, can revoke it through "me".
         yield return new("DELETE", "/api/v1/users/me/tokens/{id:guid}/", OwnersToken, [401, 404, 204, 404]);
+        // Container images are site-admin business for now (owner-scoped routes come with phases, algorithms and
+        // workstations): a signed-in user without the role gets 403, whichever image is asked for, since the answer
+        // does not depend on the object and its id reveals nothing.
+        async Task<string> Image(bool loaded) => $"/api/v1/container-images/{await SeedContainerImageAsync(loaded)}/";
+        yield return new("GET", "/api/v1/container-images/", () => Fixed("/api/v1/container-images/"), [401, 403, 403, 200]);
+        yield return new("POST", "/api/v1/container-images/", () => Fixed("/api/v1/container-images/"), [401, 403, 403, 201],
+            () => ContainerImages.ContainerImageApiTests.Upload("algorithm", "matrix.tar", new byte[100]));
+        yield return new("GET", "/api/v1/container-images/{id:guid}/", () => Image(false), [401, 403, 403, 200]);
+        yield return new("POST", "/api/v1/container-images/{id:guid}/activate/", async () => $"{await Image(true)}activate/", [401, 403, 403, 200]);
+        yield return new("DELETE", "/api/v1/container-images/{id:guid}/", () => Image(false), [401, 403, 403, 204]);
         yield return new("*", "/health/live", () => Fixed("/health/live"), [200, 200, 200, 200]);
         yield return new("*", "/health/ready", () => Fixed("/health/ready"), [200, 200, 200, 200]);
         yield return new("POST", "/account/logout", () => Fixed("/account/logout"), [400, 400, 400, 400]);
+    }
+
+    private async Task<Guid> SeedContainerImageAsync(bool loaded)
+    {
+        await using var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext();
+        var image = new ContainerImage
+        {
+            Kind = ContainerImageKind.Workstation,
+            OwnerId = Guid.NewGuid(),
+            BlobKey = "container-images/matrix/a.tar",
+            Filename = "a.tar",
+            ImportStatus = ContainerImageImportStatus.Completed,
+            IsManifestValid = true,
+            IsLoaded = loaded,
+        };
+        db.ContainerImages.Add(image);
+        await db.SaveChangesAsync();
+        return image.Id;
     }
 
     [Fact]
@@ -89,7 +118,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
                 var request = new HttpRequestMessage(new HttpMethod(row.Method == "*" ? "GET" : row.Method), await row.Url());
                 if (row.Method == "POST" && row.Route.StartsWith("/api/"))
                 {
-                    request.Content = JsonContent.Create(new { name = "matrix" });
+                    request.Content = row.Body?.Invoke() ?? JsonContent.Create(new { name = "matrix" });
                 }
 
                 var response = await _clients[persona].SendAsync(request);
@@ -129,6 +158,22 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
 
         var admin = await (await _clients[Admin].GetAsync("/admin")).Content.ReadAsStringAsync();
         admin.Should().Contain("Site administration").And.Contain(_owner.UserName!);
+    }
+
+    [Fact]
+    public async Task Only_site_admins_open_the_container_images_page()
+    {
+        (await _clients[Anonymous].GetAsync("/admin/container-images")).Headers.Location!.ToString().Should().Contain("account/login");
+        foreach (var persona in new[] { Stranger, Owner })
+        {
+            var response = await _clients[persona].GetAsync("/admin/container-images");
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+            (await response.Content.ReadAsStringAsync()).Should().NotContain("image-table");
+        }
+
+        var admin = await _clients[Admin].GetAsync("/admin/container-images");
+        admin.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await admin.Content.ReadAsStringAsync()).Should().Contain("Container images").And.Contain("image-table");
     }
 
     [Fact]

@@ -247,7 +247,7 @@ public sealed class ContainerImageImporter(
         if (attempts > o.MaxEngineAttempts)
         {
             return await FailAsync(id,
-                $"The container engine did not answer after {o.MaxEngineAttempts} attempts. Ask a site admin to check it, then upload the image again.",
+                $"The container engine did not answer after {o.MaxEngineAttempts} attempt{(o.MaxEngineAttempts == 1 ? "" : "s")}. Ask a site admin to check it, then upload the image again.",
                 manifestValid: true, ct);
         }
 
