@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Containers;
-using GrandChallenge.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 using static GrandChallenge.Tests.Infrastructure.DockerArchives;
 

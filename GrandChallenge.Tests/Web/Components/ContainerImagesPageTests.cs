@@ -2,7 +2,6 @@ using Bunit;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Containers;
-using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Tests.Infrastructure;
 using GrandChallenge.Web.Features.ContainerImages;
