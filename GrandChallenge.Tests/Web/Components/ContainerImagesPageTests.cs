@@ -73,7 +73,7 @@ public sealed class ContainerImagesPageTests : BunitContextBase
     public async Task An_image_uploaded_elsewhere_appears_without_a_reload_and_the_page_stops_listening_when_closed()
     {
         var page = Render<ContainerImagesPage>();
-        page.Markup.Should().Contain("No container images yet.");
+        page.WaitForAssertion(() => page.Markup.Should().Contain("No container images yet."));
 
         var image = (await _images.CreateAsync(ContainerImageKind.Workstation, null, _admin, new MemoryStream(new byte[10]), "viewer.tar", null)).Value!;
 
