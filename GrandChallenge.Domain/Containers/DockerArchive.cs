@@ -60,6 +60,10 @@ public static class DockerArchive
             {
                 await visit(entry);
             }
+
+            // Read to the very end, so gzip and xz check their checksums: damage that happened to decode into a
+            // plausible tar is caught here rather than passed on.
+            await counted.CopyToAsync(Stream.Null, ct);
         }
         catch (Exception e) when (e is not (DockerArchiveException or DockerArchiveSourceException or OperationCanceledException or OutOfMemoryException))
         {

@@ -74,16 +74,19 @@ public sealed class ContainerImageImporter(
             return await FailAsync(id, inspection.Error!, manifestValid: false, ct);
         }
 
+        // The sha is recorded before the duplicate check, so that of two identical uploads imported at once the later one
+        // always sees the earlier.
         var sha = inspection.Value!.ImageSha256;
+        await TransitionAsync(id, [ContainerImageImportStatus.Started], ContainerImageImportStatus.Started, s => s
+            .SetProperty(i => i.ImageSha256, sha)
+            .SetProperty(i => i.SizeBytes, size), ct);
         if (image.Kind != ContainerImageKind.Evaluation && await IsDuplicateAsync(image, sha, ct))
         {
             return await FailAsync(id, $"This container image has already been uploaded ({sha}).", manifestValid: false, ct);
         }
 
-        await TransitionAsync(id, [ContainerImageImportStatus.Started], ContainerImageImportStatus.Started, s => s
-            .SetProperty(i => i.ImageSha256, sha)
-            .SetProperty(i => i.IsManifestValid, true)
-            .SetProperty(i => i.SizeBytes, size), ct);
+        await TransitionAsync(id, [ContainerImageImportStatus.Started], ContainerImageImportStatus.Started,
+            s => s.SetProperty(i => i.IsManifestValid, true), ct);
 
         if (await engine.TryGetVersionAsync(ct) is null)
         {
@@ -224,7 +227,7 @@ public sealed class ContainerImageImporter(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.ContainerImages.AnyAsync(i => i.Id != image.Id && i.Kind == image.Kind && i.OwnerId == image.OwnerId
-                                                      && i.ImageSha256 == sha && !i.IsRemoved
+                                                      && i.ImageSha256 == sha && !i.IsRemoved && i.Created < image.Created
                                                       && i.ImportStatus != ContainerImageImportStatus.Failed
                                                       && i.ImportStatus != ContainerImageImportStatus.Cancelled, ct);
     }

@@ -150,11 +150,19 @@ public sealed class DockerArchiveInspectorTests
         result.Error.Should().Be("Could not decompress the container image file.");
     }
 
-    [Fact]
-    public async Task A_damaged_gzip_stream_cannot_be_decompressed()
+    [Theory]
+    [InlineData("tar.gz", 0.2)]
+    [InlineData("tar.gz", 0.5)]
+    [InlineData("tar.gz", 0.8)]
+    [InlineData("tar.gz", 0.99)]
+    [InlineData("tar.xz", 0.3)]
+    [InlineData("tar.xz", 0.7)]
+    [InlineData("tar.xz", 0.99)]
+    public async Task A_damaged_compressed_stream_cannot_be_decompressed(string compression, double where)
     {
-        var archive = Gzip(Legacy(new Image(Layer: LayerTar("data.bin", string.Concat(Enumerable.Range(0, 20_000).Select(i => i.ToString()))))));
-        for (var i = archive.Length / 3; i < archive.Length / 3 + 64; i++)
+        var archive = Compress(Legacy(new Image(Layer: LayerTar("data.bin", string.Concat(Enumerable.Range(0, 20_000).Select(i => i.ToString()))))), compression);
+        var start = (int)(archive.Length * where);
+        for (var i = start; i < Math.Min(start + 8, archive.Length - 1); i++)
         {
             archive[i] ^= 0x5a;
         }
