@@ -1,5 +1,6 @@
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Workers.Components;
@@ -32,6 +33,9 @@ public static class WorkersServiceCollectionExtensions
         builder.Services.TryAddSingleton<ComponentJobQueue>();
         builder.Services.TryAddSingleton<ComponentJobSweeper>();
         builder.Services.AddUploadServices();
+        builder.Services.TryAddSingleton<IContainerImageJobs, QuartzContainerImageJobs>();
+        builder.Services.TryAddSingleton<ContainerImageImporter>();
+        builder.Services.TryAddSingleton<ContainerImageCleaner>();
 
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -101,6 +105,12 @@ public static class WorkersServiceCollectionExtensions
                 .WithIdentity("expire-uploads-hourly", "maintenance")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+            q.AddJob<ImportContainerImageJob>(j => j.WithIdentity(ImportContainerImageJob.Key).StoreDurably().RequestRecovery());
+            q.AddJob<RemoveUnusedContainerImagesJob>(j => j.WithIdentity(RemoveUnusedContainerImagesJob.Key).StoreDurably().RequestRecovery());
+            q.AddTrigger(t => t
+                .ForJob(RemoveUnusedContainerImagesJob.Key)
+                .WithIdentity("remove-unused-container-images-nightly", RemoveUnusedContainerImagesJob.Key.Group)
+                .WithCronSchedule("0 0 1 * * ?", c => c.InTimeZone(TimeZoneInfo.Utc)));
         });
 
         if (runScheduler)

@@ -1,5 +1,6 @@
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Domain.Uploads;
 using Microsoft.AspNetCore.Identity;
@@ -27,6 +28,7 @@ public abstract class AppDbContext(DbContextOptions options)
 
     public DbSet<UserUpload> UserUploads => Set<UserUpload>();
     public DbSet<UploadPart> UploadParts => Set<UploadPart>();
+    public DbSet<ContainerImage> ContainerImages => Set<ContainerImage>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -2,6 +2,7 @@ using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.TryAddSingleton<IApiTokenService, ApiTokenService>();
         builder.Services.TryAddSingleton<IChallengeQueries, ChallengeQueries>();
         builder.AddComponentsDomain();
+        builder.Services.AddContainerImages();
         return builder;
     }
 

@@ -28,6 +28,47 @@ public static class DockerTestImages
             return Tag(n);
         })).Value;
 
+    /// <summary>
+    /// Builds <c>docker/test-images/&lt;name&gt;</c> as a new image of its own (a unique label, so a unique image id) tagged
+    /// <c>gc-test/&lt;name&gt;:&lt;unique&gt;</c>. Tests that load archives into the engine use it so each load really adds an
+    /// image, and remove it afterwards.
+    /// </summary>
+    public static async Task<(string Tag, string Id)> BuildUniqueAsync(string name)
+    {
+        await Base.Value;
+        var context = Path.Combine(TestEnvironment.RepositoryRoot, "docker", "test-images", name);
+        var unique = Guid.NewGuid().ToString("N")[..12];
+        var tag = $"gc-test/{name}:{unique}";
+        var id = await RunAsync("docker", "build", "-q", "--label", $"org.grand-challenge.test-run={unique}", "-t", tag, context);
+        return (tag, id.Trim());
+    }
+
+    /// <summary>Removes an image by tag or id; an image already gone is fine.</summary>
+    public static async Task RemoveAsync(string reference)
+    {
+        try
+        {
+            await RunAsync("docker", "rmi", reference);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("No such image", StringComparison.OrdinalIgnoreCase))
+        {
+        }
+    }
+
+    /// <summary>Whether the engine holds the image (by id or tag).</summary>
+    public static async Task<bool> ExistsAsync(string reference)
+    {
+        try
+        {
+            await RunAsync("docker", "image", "inspect", "--format", "{{.Id}}", reference);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary><c>docker save</c> of the given images into <paramref name="path"/>, compressed by its extension (.tar, .tar.gz, .tar.xz).</summary>
     public static async Task SaveAsync(string path, params string[] tags)
     {

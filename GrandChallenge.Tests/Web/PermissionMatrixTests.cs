@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Tests.Infrastructure;
@@ -127,9 +128,37 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
             () => JsonContent.Create(new Dictionary<string, object> { ["parts"] = new[] { new Dictionary<string, object> { ["ETag"] = MatrixPartETag, ["PartNumber"] = 1 } } }));
         yield return new("PATCH", $"{Uploads}/abort-multipart-upload/", () => OwnersUploadPath("abort-multipart-upload"), [401, 404, 200, 404]);
 
+        // Container images are site-admin business for now (owner-scoped routes come with phases, algorithms and
+        // workstations): a signed-in user without the role gets 403, whichever image is asked for, since the answer
+        // does not depend on the object and its id reveals nothing.
+        async Task<string> Image(bool loaded) => $"/api/v1/container-images/{await SeedContainerImageAsync(loaded)}/";
+        yield return new("GET", "/api/v1/container-images/", () => Fixed("/api/v1/container-images/"), [401, 403, 403, 200]);
+        yield return new("POST", "/api/v1/container-images/", () => Fixed("/api/v1/container-images/"), [401, 403, 403, 201],
+            () => ContainerImages.ContainerImageApiTests.Upload("algorithm", "matrix.tar", new byte[100]));
+        yield return new("GET", "/api/v1/container-images/{id:guid}/", () => Image(false), [401, 403, 403, 200]);
+        yield return new("POST", "/api/v1/container-images/{id:guid}/activate/", async () => $"{await Image(true)}activate/", [401, 403, 403, 200]);
+        yield return new("DELETE", "/api/v1/container-images/{id:guid}/", () => Image(false), [401, 403, 403, 204]);
         yield return new("*", "/health/live", () => Fixed("/health/live"), [200, 200, 200, 200]);
         yield return new("*", "/health/ready", () => Fixed("/health/ready"), [200, 200, 200, 200]);
         yield return new("POST", "/account/logout", () => Fixed("/account/logout"), [400, 400, 400, 400]);
+    }
+
+    private async Task<Guid> SeedContainerImageAsync(bool loaded)
+    {
+        await using var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext();
+        var image = new ContainerImage
+        {
+            Kind = ContainerImageKind.Workstation,
+            OwnerId = Guid.NewGuid(),
+            BlobKey = "container-images/matrix/a.tar",
+            Filename = "a.tar",
+            ImportStatus = ContainerImageImportStatus.Completed,
+            IsManifestValid = true,
+            IsLoaded = loaded,
+        };
+        db.ContainerImages.Add(image);
+        await db.SaveChangesAsync();
+        return image.Id;
     }
 
     [Fact]
@@ -217,6 +246,22 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         var admin = await (await _clients[Admin].GetAsync("/admin/sockets")).Content.ReadAsStringAsync();
         admin.Should().Contain("socket-table").And.Contain("Predictions ZIP File").And.Contain("predictions-zip-file");
         (await (await _clients[Admin].GetAsync("/admin")).Content.ReadAsStringAsync()).Should().Contain("/admin/sockets");
+    }
+
+    [Fact]
+    public async Task Only_site_admins_open_the_container_images_page()
+    {
+        (await _clients[Anonymous].GetAsync("/admin/container-images")).Headers.Location!.ToString().Should().Contain("account/login");
+        foreach (var persona in new[] { Stranger, Owner })
+        {
+            var response = await _clients[persona].GetAsync("/admin/container-images");
+            response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+            (await response.Content.ReadAsStringAsync()).Should().NotContain("image-table");
+        }
+
+        var admin = await _clients[Admin].GetAsync("/admin/container-images");
+        admin.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await admin.Content.ReadAsStringAsync()).Should().Contain("Container images").And.Contain("image-table");
     }
 
     [Fact]

@@ -90,6 +90,7 @@ public static class ApiConventions
         Jobs.JobApiEndpoints.Map(api);
         Components.SocketApiEndpoints.Map(api);
         Uploads.UploadApiEndpoints.Map(api);
+        ContainerImages.ContainerImageApiEndpoints.Map(api);
         return app;
     }
 

@@ -316,6 +316,87 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         });
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Containers.ContainerImage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Filename")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("ImageSha256")
+                        .HasMaxLength(71)
+                        .HasColumnType("character varying(71)");
+
+                    b.Property<int>("ImportAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ImportStatus")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("IsDesiredVersion")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsLoaded")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool?>("IsManifestValid")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("IsRemoved")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("OwnerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("StatusMessage")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Created");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("Kind", "OwnerId", "ImageSha256");
+
+                    b.HasIndex("Kind", "OwnerId", "IsDesiredVersion");
+
+                    b.ToTable("ContainerImages");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -772,6 +853,16 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .IsRequired();
 
                     b.Navigation("Socket");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Containers.ContainerImage", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", "Creator")
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Creator");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>

@@ -319,6 +319,87 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         });
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Containers.ContainerImage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Filename")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("nvarchar(128)");
+
+                    b.Property<string>("ImageSha256")
+                        .HasMaxLength(71)
+                        .HasColumnType("nvarchar(71)");
+
+                    b.Property<int>("ImportAttempts")
+                        .HasColumnType("int");
+
+                    b.Property<int>("ImportStatus")
+                        .HasColumnType("int");
+
+                    b.Property<bool>("IsDesiredVersion")
+                        .HasColumnType("bit");
+
+                    b.Property<bool>("IsLoaded")
+                        .HasColumnType("bit");
+
+                    b.Property<bool?>("IsManifestValid")
+                        .HasColumnType("bit");
+
+                    b.Property<bool>("IsRemoved")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("nvarchar(20)");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("OwnerId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("StatusMessage")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Created");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("Kind", "OwnerId", "ImageSha256");
+
+                    b.HasIndex("Kind", "OwnerId", "IsDesiredVersion");
+
+                    b.ToTable("ContainerImages");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -779,6 +860,16 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .IsRequired();
 
                     b.Navigation("Socket");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Containers.ContainerImage", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", "Creator")
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Creator");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>

@@ -307,6 +307,87 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Containers.ContainerImage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Filename")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ImageSha256")
+                        .HasMaxLength(71)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ImportAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ImportStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsDesiredVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsLoaded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("IsManifestValid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsRemoved")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("OwnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StatusMessage")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Created");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("Kind", "OwnerId", "ImageSha256");
+
+                    b.HasIndex("Kind", "OwnerId", "IsDesiredVersion");
+
+                    b.ToTable("ContainerImages");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -759,6 +840,16 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Socket");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Containers.ContainerImage", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", "Creator")
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Creator");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Identity.ApiToken", b =>

@@ -57,6 +57,40 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
+                name: "ContainerImages",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    Kind = table.Column<string>(type: "nvarchar(20)", maxLength: 20, nullable: false),
+                    OwnerId = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
+                    CreatorId = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
+                    BlobKey = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
+                    Filename = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    ImageSha256 = table.Column<string>(type: "nvarchar(71)", maxLength: 71, nullable: true),
+                    SizeBytes = table.Column<long>(type: "bigint", nullable: false),
+                    ImportStatus = table.Column<int>(type: "int", nullable: false),
+                    IsManifestValid = table.Column<bool>(type: "bit", nullable: true),
+                    StatusMessage = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: false),
+                    IsLoaded = table.Column<bool>(type: "bit", nullable: false),
+                    IsRemoved = table.Column<bool>(type: "bit", nullable: false),
+                    IsDesiredVersion = table.Column<bool>(type: "bit", nullable: false),
+                    Comment = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
+                    ImportAttempts = table.Column<int>(type: "int", nullable: false),
+                    Created = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Modified = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ContainerImages", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ContainerImages_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Sockets",
                 columns: table => new
                 {
@@ -194,6 +228,26 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                 columns: new[] { "Status", "Created" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ContainerImages_Created",
+                table: "ContainerImages",
+                column: "Created");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ContainerImages_CreatorId",
+                table: "ContainerImages",
+                column: "CreatorId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ContainerImages_Kind_OwnerId_ImageSha256",
+                table: "ContainerImages",
+                columns: new[] { "Kind", "OwnerId", "ImageSha256" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ContainerImages_Kind_OwnerId_IsDesiredVersion",
+                table: "ContainerImages",
+                columns: new[] { "Kind", "OwnerId", "IsDesiredVersion" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Sockets_RelativePath",
                 table: "Sockets",
                 column: "RelativePath",
@@ -247,6 +301,9 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
         {
             migrationBuilder.DropTable(
                 name: "ComponentJobValues");
+
+            migrationBuilder.DropTable(
+                name: "ContainerImages");
 
             migrationBuilder.DropTable(
                 name: "SocketValues");

@@ -57,6 +57,40 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "ContainerImages",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
+                    OwnerId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    CreatorId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    BlobKey = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    Filename = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    ImageSha256 = table.Column<string>(type: "TEXT", maxLength: 71, nullable: true),
+                    SizeBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    ImportStatus = table.Column<int>(type: "INTEGER", nullable: false),
+                    IsManifestValid = table.Column<bool>(type: "INTEGER", nullable: true),
+                    StatusMessage = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    IsLoaded = table.Column<bool>(type: "INTEGER", nullable: false),
+                    IsRemoved = table.Column<bool>(type: "INTEGER", nullable: false),
+                    IsDesiredVersion = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Comment = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    ImportAttempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Modified = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ContainerImages", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ContainerImages_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Sockets",
                 columns: table => new
                 {
@@ -193,6 +227,26 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                 columns: new[] { "Status", "Created" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ContainerImages_Created",
+                table: "ContainerImages",
+                column: "Created");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ContainerImages_CreatorId",
+                table: "ContainerImages",
+                column: "CreatorId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ContainerImages_Kind_OwnerId_ImageSha256",
+                table: "ContainerImages",
+                columns: new[] { "Kind", "OwnerId", "ImageSha256" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ContainerImages_Kind_OwnerId_IsDesiredVersion",
+                table: "ContainerImages",
+                columns: new[] { "Kind", "OwnerId", "IsDesiredVersion" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Sockets_RelativePath",
                 table: "Sockets",
                 column: "RelativePath",
@@ -244,6 +298,9 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "ComponentJobValues");
+
+            migrationBuilder.DropTable(
+                name: "ContainerImages");
 
             migrationBuilder.DropTable(
                 name: "SocketValues");
