@@ -1,3 +1,6 @@
+using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Data;
+using Microsoft.EntityFrameworkCore;
 namespace GrandChallenge.Domain.Containers;
 
 /// <summary>Background work on container images; the workers implement it with Quartz.</summary>
@@ -12,17 +15,26 @@ public interface IContainerImageJobs
 
 /// <summary>
 /// Which images a running algorithm job, evaluation or workstation session uses right now: those are neither
-/// removed by a user nor taken out of the engine by the clean-up. The jobs and sessions features replace
-/// <see cref="NoContainerImageUsage"/> (added with TryAdd) by registering their own implementation.
+/// removed by a user nor taken out of the engine by the clean-up. Component jobs count now
+/// (<see cref="ComponentJobImageUsage"/>); workstation sessions will add theirs.
 /// </summary>
 public interface IContainerImageUsage
 {
     Task<IReadOnlySet<Guid>> InUseAsync(IReadOnlyCollection<Guid> imageIds, CancellationToken ct = default);
 }
 
-/// <summary>Until jobs and sessions exist nothing runs, so no image is in use.</summary>
-public sealed class NoContainerImageUsage : IContainerImageUsage
+/// <summary>An image is in use while a component job that runs it has not ended.</summary>
+public sealed class ComponentJobImageUsage(IDbContextFactory<AppDbContext> dbFactory) : IContainerImageUsage
 {
-    public Task<IReadOnlySet<Guid>> InUseAsync(IReadOnlyCollection<Guid> imageIds, CancellationToken ct = default) =>
-        Task.FromResult<IReadOnlySet<Guid>>(new HashSet<Guid>());
+    public async Task<IReadOnlySet<Guid>> InUseAsync(IReadOnlyCollection<Guid> imageIds, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var used = await db.ComponentJobs
+            .Where(j => j.ContainerImageId != null && imageIds.Contains(j.ContainerImageId.Value)
+                        && j.Status != ComponentJobStatus.Succeeded && j.Status != ComponentJobStatus.Failed && j.Status != ComponentJobStatus.Cancelled)
+            .Select(j => j.ContainerImageId!.Value)
+            .Distinct()
+            .ToListAsync(ct);
+        return used.ToHashSet();
+    }
 }

@@ -353,7 +353,7 @@ public static class ContainerImageServiceCollectionExtensions
     {
         services.AddOptions<ContainerImageOptions>().BindConfiguration(ContainerImageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<DockerArchiveInspector>();
-        services.TryAddSingleton<IContainerImageUsage, NoContainerImageUsage>();
+        services.TryAddSingleton<IContainerImageUsage, ComponentJobImageUsage>();
         services.TryAddSingleton<IContainerImageService, ContainerImageService>();
         return services;
     }

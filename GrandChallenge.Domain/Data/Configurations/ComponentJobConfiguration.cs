@@ -25,6 +25,7 @@ public sealed class ComponentJobConfiguration : IEntityTypeConfiguration<Compone
         builder.HasIndex(j => j.ClaimToken).IsUnique();
         builder.HasIndex(j => new { j.CreatorId, j.Status });
         builder.HasOne<ApplicationUser>().WithMany().HasForeignKey(j => j.CreatorId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasOne<GrandChallenge.Domain.Containers.ContainerImage>().WithMany().HasForeignKey(j => j.ContainerImageId).OnDelete(DeleteBehavior.Restrict);
         builder.HasMany(j => j.Values).WithOne().HasForeignKey(v => v.JobId).OnDelete(DeleteBehavior.Cascade);
     }
 

@@ -32,7 +32,7 @@ public sealed class ContainerImagesPageTests : BunitContextBase
 
         _admin = new Actor(user.Id, IsSiteAdmin: true);
         var options = Options.Create(new ContainerImageOptions());
-        _images = new ContainerImageService(_db, new LocalBlobStore(new DataDirectory(_root)), new NoJobs(), new NoContainerImageUsage(),
+        _images = new ContainerImageService(_db, new LocalBlobStore(new DataDirectory(_root)), new NoJobs(), new ComponentJobImageUsage(_db),
             _notifier, new PermissionService(_db), options, TimeProvider.System);
         Services.AddSingleton<IContainerImageService>(_images);
         Services.AddSingleton<IChangeNotifier>(_notifier);

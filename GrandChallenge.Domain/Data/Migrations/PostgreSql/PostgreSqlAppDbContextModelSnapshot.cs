@@ -179,6 +179,8 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.HasIndex("ClaimToken")
                         .IsUnique();
 
+                    b.HasIndex("ContainerImageId");
+
                     b.HasIndex("CreatorId", "Status");
 
                     b.HasIndex("Status", "Created");
@@ -829,6 +831,11 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
 
             modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("ContainerImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("CreatorId")

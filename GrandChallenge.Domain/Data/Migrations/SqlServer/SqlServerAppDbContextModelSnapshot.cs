@@ -180,6 +180,8 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .IsUnique()
                         .HasFilter("[ClaimToken] IS NOT NULL");
 
+                    b.HasIndex("ContainerImageId");
+
                     b.HasIndex("CreatorId", "Status");
 
                     b.HasIndex("Status", "Created");
@@ -836,6 +838,11 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
             modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("ContainerImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("CreatorId")

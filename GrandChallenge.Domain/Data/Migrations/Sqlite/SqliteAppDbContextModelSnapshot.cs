@@ -174,6 +174,8 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.HasIndex("ClaimToken")
                         .IsUnique();
 
+                    b.HasIndex("ContainerImageId");
+
                     b.HasIndex("CreatorId", "Status");
 
                     b.HasIndex("Status", "Created");
@@ -816,6 +818,11 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 
             modelBuilder.Entity("GrandChallenge.Domain.Components.ComponentJob", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("ContainerImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("CreatorId")

@@ -12,51 +12,6 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
-                name: "ComponentJobs",
-                columns: table => new
-                {
-                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    Kind = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
-                    Status = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
-                    ContainerImageId = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
-                    ImageReference = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
-                    CreatorId = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
-                    FairnessGroup = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
-                    TimeLimitSeconds = table.Column<int>(type: "int", nullable: false),
-                    MemoryGb = table.Column<int>(type: "int", nullable: false),
-                    Attempt = table.Column<int>(type: "int", nullable: false),
-                    OutputSocketIds = table.Column<string>(type: "nvarchar(max)", nullable: false),
-                    ArchiveMounts = table.Column<string>(type: "nvarchar(max)", nullable: false),
-                    Stdout = table.Column<string>(type: "nvarchar(max)", nullable: false),
-                    Stderr = table.Column<string>(type: "nvarchar(max)", nullable: false),
-                    ErrorMessage = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: true),
-                    DetailedErrors = table.Column<string>(type: "nvarchar(max)", nullable: false),
-                    ExitCode = table.Column<int>(type: "int", nullable: true),
-                    ExecDurationMs = table.Column<long>(type: "bigint", nullable: true),
-                    PeakMemoryBytes = table.Column<long>(type: "bigint", nullable: true),
-                    CpuTimeMs = table.Column<long>(type: "bigint", nullable: true),
-                    ClaimToken = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
-                    WorkerNode = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
-                    ClaimedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
-                    StartedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
-                    CancelRequestedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
-                    RetryAfter = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
-                    Created = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
-                    Modified = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_ComponentJobs", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_ComponentJobs_AspNetUsers_CreatorId",
-                        column: x => x.CreatorId,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "ContainerImages",
                 columns: table => new
                 {
@@ -142,23 +97,54 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                 });
 
             migrationBuilder.CreateTable(
-                name: "ComponentJobValues",
+                name: "ComponentJobs",
                 columns: table => new
                 {
-                    JobId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    SocketValueId = table.Column<long>(type: "bigint", nullable: false),
-                    IsOutput = table.Column<bool>(type: "bit", nullable: false),
-                    Prefix = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false)
+                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    Kind = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    ContainerImageId = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
+                    ImageReference = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    CreatorId = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
+                    FairnessGroup = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    TimeLimitSeconds = table.Column<int>(type: "int", nullable: false),
+                    MemoryGb = table.Column<int>(type: "int", nullable: false),
+                    Attempt = table.Column<int>(type: "int", nullable: false),
+                    OutputSocketIds = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    ArchiveMounts = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    Stdout = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    Stderr = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    ErrorMessage = table.Column<string>(type: "nvarchar(1024)", maxLength: 1024, nullable: true),
+                    DetailedErrors = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    ExitCode = table.Column<int>(type: "int", nullable: true),
+                    ExecDurationMs = table.Column<long>(type: "bigint", nullable: true),
+                    PeakMemoryBytes = table.Column<long>(type: "bigint", nullable: true),
+                    CpuTimeMs = table.Column<long>(type: "bigint", nullable: true),
+                    ClaimToken = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    WorkerNode = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    ClaimedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    StartedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    CancelRequestedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    RetryAfter = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Created = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    Modified = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ComponentJobValues", x => new { x.JobId, x.SocketValueId, x.IsOutput });
+                    table.PrimaryKey("PK_ComponentJobs", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_ComponentJobValues_ComponentJobs_JobId",
-                        column: x => x.JobId,
-                        principalTable: "ComponentJobs",
+                        name: "FK_ComponentJobs_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
                         principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_ComponentJobs_ContainerImages_ContainerImageId",
+                        column: x => x.ContainerImageId,
+                        principalTable: "ContainerImages",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
                 });
 
             migrationBuilder.CreateTable(
@@ -210,12 +196,37 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ComponentJobValues",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    SocketValueId = table.Column<long>(type: "bigint", nullable: false),
+                    IsOutput = table.Column<bool>(type: "bit", nullable: false),
+                    Prefix = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComponentJobValues", x => new { x.JobId, x.SocketValueId, x.IsOutput });
+                    table.ForeignKey(
+                        name: "FK_ComponentJobValues_ComponentJobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "ComponentJobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ComponentJobs_ClaimToken",
                 table: "ComponentJobs",
                 column: "ClaimToken",
                 unique: true,
                 filter: "[ClaimToken] IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_ContainerImageId",
+                table: "ComponentJobs",
+                column: "ContainerImageId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ComponentJobs_CreatorId_Status",
@@ -303,9 +314,6 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                 name: "ComponentJobValues");
 
             migrationBuilder.DropTable(
-                name: "ContainerImages");
-
-            migrationBuilder.DropTable(
                 name: "SocketValues");
 
             migrationBuilder.DropTable(
@@ -319,6 +327,9 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
             migrationBuilder.DropTable(
                 name: "UserUploads");
+
+            migrationBuilder.DropTable(
+                name: "ContainerImages");
         }
     }
 }

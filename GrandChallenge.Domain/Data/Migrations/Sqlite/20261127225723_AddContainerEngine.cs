@@ -12,51 +12,6 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
-                name: "ComponentJobs",
-                columns: table => new
-                {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    ContainerImageId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    ImageReference = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    CreatorId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    FairnessGroup = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    TimeLimitSeconds = table.Column<int>(type: "INTEGER", nullable: false),
-                    MemoryGb = table.Column<int>(type: "INTEGER", nullable: false),
-                    Attempt = table.Column<int>(type: "INTEGER", nullable: false),
-                    OutputSocketIds = table.Column<string>(type: "TEXT", nullable: false),
-                    ArchiveMounts = table.Column<string>(type: "TEXT", nullable: false),
-                    Stdout = table.Column<string>(type: "TEXT", nullable: false),
-                    Stderr = table.Column<string>(type: "TEXT", nullable: false),
-                    ErrorMessage = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
-                    DetailedErrors = table.Column<string>(type: "TEXT", nullable: false),
-                    ExitCode = table.Column<int>(type: "INTEGER", nullable: true),
-                    ExecDurationMs = table.Column<long>(type: "INTEGER", nullable: true),
-                    PeakMemoryBytes = table.Column<long>(type: "INTEGER", nullable: true),
-                    CpuTimeMs = table.Column<long>(type: "INTEGER", nullable: true),
-                    ClaimToken = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    WorkerNode = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
-                    ClaimedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    CancelRequestedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    RetryAfter = table.Column<long>(type: "INTEGER", nullable: true),
-                    Created = table.Column<long>(type: "INTEGER", nullable: false),
-                    Modified = table.Column<long>(type: "INTEGER", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_ComponentJobs", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_ComponentJobs_AspNetUsers_CreatorId",
-                        column: x => x.CreatorId,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "ContainerImages",
                 columns: table => new
                 {
@@ -142,23 +97,54 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
-                name: "ComponentJobValues",
+                name: "ComponentJobs",
                 columns: table => new
                 {
-                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    SocketValueId = table.Column<long>(type: "INTEGER", nullable: false),
-                    IsOutput = table.Column<bool>(type: "INTEGER", nullable: false),
-                    Prefix = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ContainerImageId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ImageReference = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    CreatorId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    FairnessGroup = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    TimeLimitSeconds = table.Column<int>(type: "INTEGER", nullable: false),
+                    MemoryGb = table.Column<int>(type: "INTEGER", nullable: false),
+                    Attempt = table.Column<int>(type: "INTEGER", nullable: false),
+                    OutputSocketIds = table.Column<string>(type: "TEXT", nullable: false),
+                    ArchiveMounts = table.Column<string>(type: "TEXT", nullable: false),
+                    Stdout = table.Column<string>(type: "TEXT", nullable: false),
+                    Stderr = table.Column<string>(type: "TEXT", nullable: false),
+                    ErrorMessage = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    DetailedErrors = table.Column<string>(type: "TEXT", nullable: false),
+                    ExitCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    ExecDurationMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    PeakMemoryBytes = table.Column<long>(type: "INTEGER", nullable: true),
+                    CpuTimeMs = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClaimToken = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    WorkerNode = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    ClaimedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CancelRequestedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RetryAfter = table.Column<long>(type: "INTEGER", nullable: true),
+                    Created = table.Column<long>(type: "INTEGER", nullable: false),
+                    Modified = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ComponentJobValues", x => new { x.JobId, x.SocketValueId, x.IsOutput });
+                    table.PrimaryKey("PK_ComponentJobs", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_ComponentJobValues_ComponentJobs_JobId",
-                        column: x => x.JobId,
-                        principalTable: "ComponentJobs",
+                        name: "FK_ComponentJobs_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
                         principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_ComponentJobs_ContainerImages_ContainerImageId",
+                        column: x => x.ContainerImageId,
+                        principalTable: "ContainerImages",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
                 });
 
             migrationBuilder.CreateTable(
@@ -210,11 +196,36 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ComponentJobValues",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SocketValueId = table.Column<long>(type: "INTEGER", nullable: false),
+                    IsOutput = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Prefix = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComponentJobValues", x => new { x.JobId, x.SocketValueId, x.IsOutput });
+                    table.ForeignKey(
+                        name: "FK_ComponentJobValues_ComponentJobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "ComponentJobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ComponentJobs_ClaimToken",
                 table: "ComponentJobs",
                 column: "ClaimToken",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_ContainerImageId",
+                table: "ComponentJobs",
+                column: "ContainerImageId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ComponentJobs_CreatorId_Status",
@@ -300,9 +311,6 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                 name: "ComponentJobValues");
 
             migrationBuilder.DropTable(
-                name: "ContainerImages");
-
-            migrationBuilder.DropTable(
                 name: "SocketValues");
 
             migrationBuilder.DropTable(
@@ -316,6 +324,9 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "UserUploads");
+
+            migrationBuilder.DropTable(
+                name: "ContainerImages");
         }
     }
 }

@@ -13,51 +13,6 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
-                name: "ComponentJobs",
-                columns: table => new
-                {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ContainerImageId = table.Column<Guid>(type: "uuid", nullable: true),
-                    ImageReference = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    CreatorId = table.Column<Guid>(type: "uuid", nullable: true),
-                    FairnessGroup = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
-                    TimeLimitSeconds = table.Column<int>(type: "integer", nullable: false),
-                    MemoryGb = table.Column<int>(type: "integer", nullable: false),
-                    Attempt = table.Column<int>(type: "integer", nullable: false),
-                    OutputSocketIds = table.Column<string>(type: "text", nullable: false),
-                    ArchiveMounts = table.Column<string>(type: "text", nullable: false),
-                    Stdout = table.Column<string>(type: "text", nullable: false),
-                    Stderr = table.Column<string>(type: "text", nullable: false),
-                    ErrorMessage = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
-                    DetailedErrors = table.Column<string>(type: "text", nullable: false),
-                    ExitCode = table.Column<int>(type: "integer", nullable: true),
-                    ExecDurationMs = table.Column<long>(type: "bigint", nullable: true),
-                    PeakMemoryBytes = table.Column<long>(type: "bigint", nullable: true),
-                    CpuTimeMs = table.Column<long>(type: "bigint", nullable: true),
-                    ClaimToken = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    WorkerNode = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    ClaimedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    CancelRequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    RetryAfter = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Modified = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_ComponentJobs", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_ComponentJobs_AspNetUsers_CreatorId",
-                        column: x => x.CreatorId,
-                        principalTable: "AspNetUsers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "ContainerImages",
                 columns: table => new
                 {
@@ -143,23 +98,54 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
-                name: "ComponentJobValues",
+                name: "ComponentJobs",
                 columns: table => new
                 {
-                    JobId = table.Column<Guid>(type: "uuid", nullable: false),
-                    SocketValueId = table.Column<long>(type: "bigint", nullable: false),
-                    IsOutput = table.Column<bool>(type: "boolean", nullable: false),
-                    Prefix = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ContainerImageId = table.Column<Guid>(type: "uuid", nullable: true),
+                    ImageReference = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatorId = table.Column<Guid>(type: "uuid", nullable: true),
+                    FairnessGroup = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    TimeLimitSeconds = table.Column<int>(type: "integer", nullable: false),
+                    MemoryGb = table.Column<int>(type: "integer", nullable: false),
+                    Attempt = table.Column<int>(type: "integer", nullable: false),
+                    OutputSocketIds = table.Column<string>(type: "text", nullable: false),
+                    ArchiveMounts = table.Column<string>(type: "text", nullable: false),
+                    Stdout = table.Column<string>(type: "text", nullable: false),
+                    Stderr = table.Column<string>(type: "text", nullable: false),
+                    ErrorMessage = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    DetailedErrors = table.Column<string>(type: "text", nullable: false),
+                    ExitCode = table.Column<int>(type: "integer", nullable: true),
+                    ExecDurationMs = table.Column<long>(type: "bigint", nullable: true),
+                    PeakMemoryBytes = table.Column<long>(type: "bigint", nullable: true),
+                    CpuTimeMs = table.Column<long>(type: "bigint", nullable: true),
+                    ClaimToken = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    WorkerNode = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    ClaimedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CancelRequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RetryAfter = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Created = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Modified = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_ComponentJobValues", x => new { x.JobId, x.SocketValueId, x.IsOutput });
+                    table.PrimaryKey("PK_ComponentJobs", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_ComponentJobValues_ComponentJobs_JobId",
-                        column: x => x.JobId,
-                        principalTable: "ComponentJobs",
+                        name: "FK_ComponentJobs_AspNetUsers_CreatorId",
+                        column: x => x.CreatorId,
+                        principalTable: "AspNetUsers",
                         principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_ComponentJobs_ContainerImages_ContainerImageId",
+                        column: x => x.ContainerImageId,
+                        principalTable: "ContainerImages",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
                 });
 
             migrationBuilder.CreateTable(
@@ -211,11 +197,36 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ComponentJobValues",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "uuid", nullable: false),
+                    SocketValueId = table.Column<long>(type: "bigint", nullable: false),
+                    IsOutput = table.Column<bool>(type: "boolean", nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComponentJobValues", x => new { x.JobId, x.SocketValueId, x.IsOutput });
+                    table.ForeignKey(
+                        name: "FK_ComponentJobValues_ComponentJobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "ComponentJobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ComponentJobs_ClaimToken",
                 table: "ComponentJobs",
                 column: "ClaimToken",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComponentJobs_ContainerImageId",
+                table: "ComponentJobs",
+                column: "ContainerImageId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ComponentJobs_CreatorId_Status",
@@ -301,9 +312,6 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                 name: "ComponentJobValues");
 
             migrationBuilder.DropTable(
-                name: "ContainerImages");
-
-            migrationBuilder.DropTable(
                 name: "SocketValues");
 
             migrationBuilder.DropTable(
@@ -317,6 +325,9 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
 
             migrationBuilder.DropTable(
                 name: "UserUploads");
+
+            migrationBuilder.DropTable(
+                name: "ContainerImages");
         }
     }
 }
