@@ -79,6 +79,57 @@ public sealed class ComponentJobEngineTests(SqliteAppFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Socket_values_go_in_through_input_and_come_back_as_validated_output_values()
+    {
+        var sockets = App.Services.GetRequiredService<ISocketService>();
+        var values = App.Services.GetRequiredService<ISocketValueService>();
+        var admin = new Actor(Guid.NewGuid(), IsSiteAdmin: true);
+        var threshold = (await sockets.CreateAsync(admin, new SocketDraft($"Threshold {Guid.NewGuid():N}", "FLT", "threshold.json", StoreInDatabase: true))).Value!;
+        var metricsSocket = App.Db(db => db.Sockets.Single(x => x.Slug == DefaultSockets.MetricsJsonFile));
+        var input = (await values.GetOrCreateJsonAsync(threshold, System.Text.Json.Nodes.JsonValue.Create(0.75))).Value!;
+        var job = new ComponentJob
+        {
+            Kind = ComponentJobKind.Evaluation,
+            ImageReference = await DockerTestImages.BuildAsync("job-metrics"),
+            TimeLimitSeconds = 120,
+            MemoryGb = 1,
+            OutputSocketIds = [metricsSocket.Id],
+            Values = [new ComponentJobValue { SocketValueId = input.Id }],
+        };
+
+        await Queue.EnqueueAsync(job);
+        var done = await WaitForAsync(job.Id, j => j.IsFinal);
+
+        done.Status.Should().Be(ComponentJobStatus.Succeeded, done.ErrorMessage);
+        done.Stdout.Should().Contain("\"relative_path\": \"threshold.json\"", "the container read /input/inputs.json");
+        var output = done.Values.Single(v => v.IsOutput);
+        var metrics = App.Db(db => db.SocketValues.Single(v => v.Id == output.SocketValueId));
+        metrics.SocketId.Should().Be(metricsSocket.Id);
+        System.Text.Json.Nodes.JsonNode.Parse(metrics.Value!)!["score"]!.GetValue<double>().Should().Be(0.75);
+    }
+
+    [Fact]
+    public async Task A_missing_output_fails_the_job_with_the_sockets_message()
+    {
+        var metricsSocket = App.Db(db => db.Sockets.Single(x => x.Slug == DefaultSockets.MetricsJsonFile));
+        var job = new ComponentJob
+        {
+            Kind = ComponentJobKind.Evaluation,
+            ImageReference = await DockerTestImages.BuildAsync("hello"),
+            TimeLimitSeconds = 120,
+            MemoryGb = 1,
+            OutputSocketIds = [metricsSocket.Id],
+        };
+
+        await Queue.EnqueueAsync(job);
+        var done = await WaitForAsync(job.Id, j => j.IsFinal);
+
+        done.Status.Should().Be(ComponentJobStatus.Failed);
+        done.ErrorMessage.Should().Contain("metrics.json").And.Contain("not produced");
+        done.DetailedErrors.Should().ContainKey(metricsSocket.Title);
+    }
+
+    [Fact]
     public async Task A_failing_container_fails_the_job_with_its_last_error_line_and_is_not_retried()
     {
         var job = await EnqueueAsync("job-fail");
