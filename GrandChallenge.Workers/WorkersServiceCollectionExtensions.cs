@@ -43,6 +43,10 @@ public static class WorkersServiceCollectionExtensions
             database.Provider, builder.Configuration.GetConnectionString("Default"),
             DataDirectory.FromEnvironment(builder.Configuration["DataDirectory"]));
 
+        var instance = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{database.Provider}|{connectionString}")))[..16];
+        builder.Services.PostConfigure<ContainerOptions>(o => o.Instance ??= instance);
+
         builder.Services.AddQuartz(q =>
         {
             q.ConfigureScheduler(o =>

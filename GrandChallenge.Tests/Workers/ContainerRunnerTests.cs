@@ -15,7 +15,7 @@ public sealed class ContainerRunnerTests : IAsyncLifetime
     private string _image = "";
 
     public ContainerRunnerTests() =>
-        _runner = new DockerContainerRunner(_engine, Options.Create(new ContainerOptions { StopGraceSeconds = 2 }), TimeProvider.System, NullLogger<DockerContainerRunner>.Instance);
+        _runner = new DockerContainerRunner(_engine, Options.Create(new ContainerOptions { StopGraceSeconds = 2, Instance = $"runner-tests-{Guid.NewGuid():N}" }), TimeProvider.System, NullLogger<DockerContainerRunner>.Instance);
 
     public static TheoryData<string> Runtimes => ["runc", "runsc"];
 
@@ -58,6 +58,18 @@ public sealed class ContainerRunnerTests : IAsyncLifetime
         });
         (await ContainerExistsAsync(spec.JobId)).Should().BeFalse("the runner removes every container it creates");
         return result;
+    }
+
+    private async Task<bool> ContainerRunningAsync(string jobId)
+    {
+        try
+        {
+            return (await _engine.Client.Containers.InspectContainerAsync(DockerContainerRunner.ContainerName(jobId))).State.Running;
+        }
+        catch (Docker.DotNet.DockerContainerNotFoundException)
+        {
+            return false;
+        }
     }
 
     private async Task<bool> ContainerExistsAsync(string jobId)
@@ -213,7 +225,7 @@ public sealed class ContainerRunnerTests : IAsyncLifetime
         var spec = Spec("sleeper", "runc");
         using var cancel = new CancellationTokenSource();
         var running = _runner.RunAsync(spec, ct: cancel.Token);
-        await WaitUntilAsync(() => ContainerExistsAsync(spec.JobId));
+        await WaitUntilAsync(() => ContainerRunningAsync(spec.JobId));
 
         var removed = await _runner.RemoveOrphansAsync(job => Task.FromResult(job != spec.JobId));
 

@@ -24,5 +24,11 @@ public sealed class ContainerOptions
     [RegularExpression("^(runc|runsc)$", ErrorMessage = "Containers:DefaultRuntime must be runc or runsc.")]
     public string DefaultRuntime { get; set; } = "runc";
 
+    /// <summary>
+    /// Labels this platform's containers so that its clean-up never touches another platform's on a shared engine.
+    /// Defaults to a hash of the database it uses: every node of one platform shares it, across restarts.
+    /// </summary>
+    public string? Instance { get; set; }
+
     public string RuntimeFor(string kind) => Runtimes.TryGetValue(kind, out var runtime) ? runtime : DefaultRuntime;
 }

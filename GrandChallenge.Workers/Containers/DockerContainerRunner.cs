@@ -16,6 +16,9 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
 {
     public const string ManagedLabel = "org.grandchallenge.managed";
     public const string JobLabel = "org.grandchallenge.job";
+    public const string InstanceLabel = "org.grandchallenge.instance";
+
+    private string Instance => options.Value.Instance ?? "default";
     public const int KeptLogLines = 500;
 
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(500);
@@ -80,7 +83,10 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         var containers = await Docker.Containers.ListContainersAsync(new ContainersListParameters
         {
             All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{ManagedLabel}=true"] = true } },
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{ManagedLabel}=true"] = true, [$"{InstanceLabel}={Instance}"] = true },
+            },
         }, ct);
 
         var removed = 0;
@@ -107,7 +113,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
             Name = ContainerName(spec.JobId),
             Image = spec.Image,
             Env = spec.Environment.Select(e => $"{e.Key}={e.Value}").ToList(),
-            Labels = new Dictionary<string, string> { [ManagedLabel] = "true", [JobLabel] = spec.JobId },
+            Labels = new Dictionary<string, string> { [ManagedLabel] = "true", [InstanceLabel] = Instance, [JobLabel] = spec.JobId },
             NetworkDisabled = true,
             HostConfig = new HostConfig
             {
