@@ -26,6 +26,7 @@ public static class GrandChallengeWebExtensions
             .PersistKeysToFileSystem(new DirectoryInfo(dataDirectory.Folder("keys")));
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddSignalR();
         builder.Services.AddMudServices();
         builder.Services.AddHttpContextAccessor();
 
@@ -55,6 +56,7 @@ public static class GrandChallengeWebExtensions
         app.MapIdentityEndpoints();
         app.MapApiEndpoints();
         app.MapHealthEndpoints();
+        Features.Workers.WorkerEventsHub.MapWorkerEvents(app);
         return app;
     }
 

@@ -26,6 +26,15 @@ public sealed class WorkersOptions
     [Range(1L << 20, 1L << 40)]
     public long MaxOutputBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// For a separate Workers process: the web host's address (e.g. <c>http://127.0.0.1:5000</c>). Live updates
+    /// (job statuses, log lines, import statuses) are forwarded to its pages over SignalR.
+    /// </summary>
+    public string? WebUrl { get; set; }
+
+    /// <summary>Shared secret between the web host and its worker processes for forwarding live updates.</summary>
+    public string? EventsKey { get; set; }
+
     /// <summary>Name of this node in a cluster; generated when empty.</summary>
     public string? NodeId { get; set; }
 }

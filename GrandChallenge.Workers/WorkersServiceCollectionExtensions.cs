@@ -5,6 +5,7 @@ using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Workers.Components;
 using GrandChallenge.Workers.Containers;
+using GrandChallenge.Workers.Events;
 using GrandChallenge.Workers.Maintenance;
 using GrandChallenge.Workers.Uploads;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,15 @@ public static class WorkersServiceCollectionExtensions
         var connectionString = DataServiceCollectionExtensions.ResolveConnectionString(
             database.Provider, builder.Configuration.GetConnectionString("Default"),
             DataDirectory.FromEnvironment(builder.Configuration["DataDirectory"]));
+
+        if (runScheduler && workers.WebUrl is { Length: > 0 })
+        {
+            // A separate Workers process: the pages that listen live in the web host, so updates go there too.
+            builder.Services.AddSingleton<ChangeNotifier>();
+            builder.Services.AddSingleton<ForwardingChangeNotifier>();
+            builder.Services.AddSingleton<IChangeNotifier>(sp => sp.GetRequiredService<ForwardingChangeNotifier>());
+            builder.Services.AddHostedService<WorkerEventsForwarder>();
+        }
 
         var instance = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes($"{database.Provider}|{connectionString}")))[..16];

@@ -4,6 +4,7 @@ using GrandChallenge.Domain.Data;
 using GrandChallenge.Tests.Infrastructure;
 using GrandChallenge.Workers.Components;
 using GrandChallenge.Workers.Containers;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GrandChallenge.Tests.Workers;
@@ -39,7 +40,7 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         await _database.DisposeAsync();
     }
 
-    private Process StartWorker(string node)
+    private Process StartWorker(string node, IReadOnlyDictionary<string, string>? environment = null)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
         var dll = Path.Combine(TestEnvironment.RepositoryRoot, "GrandChallenge.Workers", "bin", configuration, "net10.0", "GrandChallenge.Workers.dll");
@@ -51,6 +52,11 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         start.Environment["Workers__NodeId"] = node;
         start.Environment["Workers__Slots"] = "2";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         var process = Process.Start(start)!;
         var log = Path.Combine(TestEnvironment.ArtifactsDirectory, $"worker-{node}.log");
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (_workers) { File.AppendAllText(log, e.Data + "\n"); } } };
@@ -149,5 +155,81 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         executions.Values.Should().AllBeEquivalentTo(1, "no job ran twice");
         var nodes = _web.Db(db => db.ComponentJobs.Select(j => j.WorkerNode).Distinct().ToList());
         nodes.Should().BeEquivalentTo(["node-a", "node-b"], "both workers took jobs");
+    }
+
+    [Fact]
+    public async Task A_separate_worker_sends_statuses_and_log_lines_to_the_web_hosts_pages()
+    {
+        const string key = "test-events-key";
+        await using var web = new GrandChallengeAppFactory(_database, kestrel: true,
+            settings: new Dictionary<string, string> { ["Workers:InProcess"] = "false", ["Workers:EventsKey"] = key });
+        var address = web.ServerAddress;
+        StartWorker("node-live", new Dictionary<string, string> { ["Workers__WebUrl"] = address.ToString(), ["Workers__EventsKey"] = key });
+        var notifier = web.Services.GetRequiredService<GrandChallenge.Domain.Common.IChangeNotifier>();
+        var job = new ComponentJob { Kind = ComponentJobKind.Algorithm, ImageReference = await DockerTestImages.BuildAsync("hello"), TimeLimitSeconds = 120, MemoryGb = 1 };
+        var succeeded = new TaskCompletionSource();
+        var lines = new List<string>();
+        using var statuses = notifier.Subscribe(ComponentJobExecutor.Topic(job.Id), payload =>
+        {
+            if (payload is ComponentJobUpdate { Status: ComponentJobStatus.Succeeded })
+            {
+                succeeded.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+        using var logs = notifier.Subscribe(ComponentJobExecutor.LogTopic(job.Id), payload =>
+        {
+            lock (lines)
+            {
+                lines.Add(((LogLine)payload!).Text);
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await web.Services.GetRequiredService<ComponentJobQueue>().EnqueueAsync(job);
+
+        await succeeded.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        lock (lines)
+        {
+            lines.Should().Contain("hello from the container", "log lines reach the web host while the job runs");
+        }
+    }
+
+    [Fact]
+    public async Task The_worker_events_hub_drops_callers_without_the_key()
+    {
+        await using var web = new GrandChallengeAppFactory(_database, kestrel: true,
+            settings: new Dictionary<string, string> { ["Workers:InProcess"] = "false", ["Workers:EventsKey"] = "right-key" });
+        var heard = false;
+        using var subscription = web.Services.GetRequiredService<GrandChallenge.Domain.Common.IChangeNotifier>().Subscribe("intruder", _ =>
+        {
+            heard = true;
+            return Task.CompletedTask;
+        });
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(web.ServerAddress, GrandChallenge.Workers.Events.WorkerEvents.HubPath), o => o.Headers["X-Worker-Key"] = "wrong-key")
+            .Build();
+        var closed = new TaskCompletionSource();
+        connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        try
+        {
+            await connection.StartAsync();
+            await connection.SendAsync("Publish", "intruder", "Guid", $"\"{Guid.NewGuid()}\"");
+        }
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or IOException)
+        {
+            closed.TrySetResult();
+        }
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(200);
+        heard.Should().BeFalse();
     }
 }
