@@ -106,6 +106,11 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         var worker = StartWorker("node-kill");
         var job = await EnqueueAsync("job-slow");
         await WaitForAsync(job.Id, j => j.Status == ComponentJobStatus.Executing, seconds: 90);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await ContainersOfAsync(job.Id)).Length == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50); // Executing is recorded just before the container is created
+        }
 
         worker.Kill(entireProcessTree: true);
         await worker.WaitForExitAsync();

@@ -87,6 +87,34 @@ public sealed class ContainerImageApiTests(SmallArchivesAppFixture fixture) : IC
     }
 
     [Fact]
+    public async Task A_finished_resumable_upload_becomes_a_container_image_by_upload_id_and_is_then_deleted()
+    {
+        var form = new MultipartFormDataContent { { new ByteArrayContent(new byte[4096]), "file", "from-upload.tar" } };
+        var upload = await (await _admin.PostAsync("/api/v1/uploads/", form)).Content.ReadFromJsonAsync<JsonElement>();
+        upload.GetProperty("status").GetString().Should().Be("Completed");
+        var uploadId = upload.GetProperty("pk").GetString()!;
+
+        var response = await _admin.PostAsync("/api/v1/container-images/", new MultipartFormDataContent
+        {
+            { new StringContent("algorithm"), "kind" },
+            { new StringContent(uploadId), "upload_id" },
+        });
+
+        response.StatusCode.Should().Be(HttpStatusCode.Created);
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        created.GetProperty("size_in_storage").GetInt64().Should().Be(4096);
+        (await _admin.GetAsync($"/api/v1/uploads/{uploadId}/")).StatusCode.Should().Be(HttpStatusCode.NotFound, "the upload was moved into the image store");
+
+        var again = await _admin.PostAsync("/api/v1/container-images/", new MultipartFormDataContent
+        {
+            { new StringContent("algorithm"), "kind" },
+            { new StringContent(uploadId), "upload_id" },
+        });
+        again.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("upload_id").EnumerateArray().Should().NotBeEmpty();
+    }
+
+    [Fact]
     public async Task The_list_is_paginated_newest_first()
     {
         for (var i = 0; i < 3; i++)

@@ -1,6 +1,8 @@
 using System.Security.Claims;
+using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Web.Features.Api;
 using GrandChallenge.Web.Features.Identity;
 using Microsoft.AspNetCore.Antiforgery;
@@ -63,7 +65,7 @@ public static class ContainerImageApiEndpoints
         await images.GetAsync(id, ct) is { } image ? TypedResults.Ok(ToDto(request, image)) : TypedResults.NotFound();
 
     private static async Task<Results<Created<ContainerImageDto>, ProblemHttpResult>> CreateAsync(
-        HttpContext context, ClaimsPrincipal principal, IContainerImageService images, IOptions<ContainerImageOptions> options,
+        HttpContext context, ClaimsPrincipal principal, IContainerImageService images, IUploadService uploads, IOptions<ContainerImageOptions> options,
         IAntiforgery antiforgery, IOptions<AntiforgeryOptions> antiforgeryOptions, CancellationToken ct)
     {
         var request = context.Request;
@@ -141,7 +143,59 @@ public static class ContainerImageApiEndpoints
             return TypedResults.Created(dto.ApiUrl, dto);
         }
 
-        return ApiConventions.Invalid(Error("file", "Attach the docker save archive as the field file."), "Attach the docker save archive as the field file.");
+        if (fields.GetValueOrDefault("upload_id") is { Length: > 0 } uploadText)
+        {
+            return await CreateFromUploadAsync(request, principal, images, uploads, fields, uploadText, ct);
+        }
+
+        return ApiConventions.Invalid(Error("file", "Attach the docker save archive as the field file, or name a finished upload in upload_id."),
+            "Attach the docker save archive as the field file, or name a finished upload in upload_id.");
+    }
+
+    /// <summary>A large archive sent first through the resumable uploads API: it is moved into the image store, then the upload is deleted.</summary>
+    private static async Task<Results<Created<ContainerImageDto>, ProblemHttpResult>> CreateFromUploadAsync(
+        HttpRequest request, ClaimsPrincipal principal, IContainerImageService images, IUploadService uploads,
+        Dictionary<string, string> fields, string uploadText, CancellationToken ct)
+    {
+        if (!ContainerImageConventions.TryParseKind(fields.GetValueOrDefault("kind"), out var kind))
+        {
+            return ApiConventions.Invalid(Error("kind", "Send the field kind (evaluation, algorithm or workstation)."), "Send the field kind (evaluation, algorithm or workstation).");
+        }
+
+        Guid? owner = null;
+        if (fields.GetValueOrDefault("owner") is { Length: > 0 } ownerText)
+        {
+            if (!Guid.TryParse(ownerText, out var ownerId))
+            {
+                return ApiConventions.Invalid(Error("owner", "The owner must be the id of a phase, algorithm or workstation."), "The owner must be the id of a phase, algorithm or workstation.");
+            }
+
+            owner = ownerId;
+        }
+
+        var actor = Actor.From(principal);
+        var uploadId = Guid.TryParse(uploadText.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(), out var id) ? id : Guid.Empty;
+        var opened = await uploads.OpenCompletedAsync(actor, uploadId, ct);
+        if (opened.NotFound || !opened.Succeeded)
+        {
+            var message = opened.NotFound ? "No finished upload of yours has that upload_id." : opened.Error!;
+            return ApiConventions.Invalid(Error("upload_id", message), message);
+        }
+
+        Result<ContainerImageInfo> result;
+        await using (var upload = opened.Value!)
+        {
+            result = await images.CreateAsync(kind, owner, actor, upload.Content, upload.Info.Filename, fields.GetValueOrDefault("comment"), ct);
+        }
+
+        if (!result.Succeeded)
+        {
+            return ApiConventions.Invalid(result.FieldErrors, result.Error!);
+        }
+
+        await uploads.DeleteAsync(actor, uploadId, ct);
+        var dto = ToDto(request, result.Value!);
+        return TypedResults.Created(dto.ApiUrl, dto);
     }
 
     private static async Task<Results<Ok<ContainerImageDto>, NotFound, ProblemHttpResult>> ActivateAsync(
