@@ -161,6 +161,36 @@ public sealed class ComponentJobEngineTests(SqliteAppFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task The_sweeper_keeps_containers_of_jobs_running_on_other_nodes_and_removes_true_orphans()
+    {
+        var owner = await App.CreateUserAsync($"swp{Guid.NewGuid():N}"[..16]);
+        var job = await EnqueueAsync("job-sleep", owner.Id);
+        await WaitForAsync(job.Id, j => j.Status == ComponentJobStatus.Executing);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await ContainersOfAsync(job.Id)).Length == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        await using (var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext())
+        {
+            var row = db.ComponentJobs.Single(j => j.Id == job.Id);
+            row.WorkerNode = "another-node-on-this-engine";
+            await db.SaveChangesAsync();
+        }
+
+        await App.Services.GetRequiredService<ComponentJobSweeper>().SweepAsync(CancellationToken.None);
+        (await ContainersOfAsync(job.Id)).Should().NotBeEmpty("a job running on another node of the same engine is no orphan");
+
+        await Queue.CancelAsync(new Actor(owner.Id, false), job.Id);
+        (await WaitForAsync(job.Id, j => j.IsFinal, seconds: 30)).Status.Should().Be(ComponentJobStatus.Cancelled);
+        (await ContainersOfAsync(job.Id)).Should().BeEmpty();
+    }
+
+    private static Task<string> ContainersOfAsync(Guid jobId) =>
+        DockerTestImages.RunAsync("docker", "ps", "-aq", "--filter", $"label={DockerContainerRunner.JobLabel}={jobId:N}");
+
+    [Fact]
     public async Task A_pending_job_is_cancelled_at_once_and_a_finished_one_cannot_be()
     {
         var admin = new Actor(Guid.NewGuid(), IsSiteAdmin: true);

@@ -17,7 +17,6 @@ public sealed class ComponentJobSweeper(
     IContainerRunner runner,
     ComponentJobQueue queue,
     IChangeNotifier notifier,
-    NodeIdentity node,
     TimeProvider clock,
     ILogger<ComponentJobSweeper> logger)
 {
@@ -62,7 +61,8 @@ public sealed class ComponentJobSweeper(
             }
 
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            return await db.ComponentJobs.AnyAsync(j => j.Id == jobId && ComponentJob.RunningStatuses.Contains(j.Status) && j.WorkerNode == node.Name, ct);
+            // Any node's running job keeps its container: several worker processes may share one engine.
+            return await db.ComponentJobs.AnyAsync(j => j.Id == jobId && ComponentJob.RunningStatuses.Contains(j.Status), ct);
         }, ct);
         if (removed > 0)
         {
