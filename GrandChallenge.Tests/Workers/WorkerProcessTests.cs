@@ -196,6 +196,21 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         await web.Services.GetRequiredService<ComponentJobQueue>().EnqueueAsync(job);
 
         await succeeded.Task.WaitAsync(TimeSpan.FromSeconds(90));
+        // Statuses and log lines are separate topics, each delivered in order but not in step with the other.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (lines)
+            {
+                if (lines.Contains("hello from the container"))
+                {
+                    break;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
         lock (lines)
         {
             lines.Should().Contain("hello from the container", "log lines reach the web host while the job runs");

@@ -179,7 +179,9 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         // The log stream ends with the container; stats and the output watch are stopped here.
         await Task.WhenAny(logTask, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
         await stopFollowing.CancelAsync();
-        await Task.WhenAll(statsTask, outputWatch);
+        // The engine may keep a stats stream open for a stopped container and the client does not always notice the
+        // cancellation; it ends when the container is removed, so it is not waited for beyond a moment.
+        await Task.WhenAny(Task.WhenAll(statsTask, outputWatch), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
 
         var result = new ContainerRunResult
         {
@@ -249,7 +251,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         {
             await Docker.Containers.GetContainerStatsAsync(id, new ContainerStatsParameters { Stream = true }, new SyncProgress<ContainerStatsResponse>(stats.Add), ct);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or DockerApiException or HttpRequestException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or DockerApiException or HttpRequestException or ObjectDisposedException)
         {
             // Stats end with the container.
         }
