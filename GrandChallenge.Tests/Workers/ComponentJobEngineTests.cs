@@ -26,25 +26,8 @@ public sealed class ComponentJobEngineTests(SqliteAppFixture fixture) : IClassFi
             MemoryGb = 1,
         });
 
-    private async Task<ComponentJob> WaitForAsync(Guid jobId, Func<ComponentJob, bool> condition, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var job = (await Store.FindAsync(jobId))!;
-            if (condition(job))
-            {
-                return job;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Job {jobId} is still {job.Status} after {seconds} s.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private Task<ComponentJob> WaitForAsync(Guid jobId, Func<ComponentJob, bool> condition, int seconds = 60) =>
+        JobWaiting.WaitForAsync(Store, jobId, condition, seconds);
 
     [Fact]
     public async Task A_job_runs_to_Succeeded_and_its_owner_hears_every_status_live()
@@ -166,11 +149,7 @@ public sealed class ComponentJobEngineTests(SqliteAppFixture fixture) : IClassFi
         var owner = await App.CreateUserAsync($"swp{Guid.NewGuid():N}"[..16]);
         var job = await EnqueueAsync("job-sleep", owner.Id);
         await WaitForAsync(job.Id, j => j.Status == ComponentJobStatus.Executing);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await ContainersOfAsync(job.Id)).Length == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await JobWaiting.WaitForContainerAsync(job.Id);
 
         await using (var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext())
         {
@@ -180,15 +159,12 @@ public sealed class ComponentJobEngineTests(SqliteAppFixture fixture) : IClassFi
         }
 
         await App.Services.GetRequiredService<ComponentJobSweeper>().SweepAsync(CancellationToken.None);
-        (await ContainersOfAsync(job.Id)).Should().NotBeEmpty("a job running on another node of the same engine is no orphan");
+        (await JobWaiting.ContainersOfAsync(job.Id)).Should().NotBeEmpty("a job running on another node of the same engine is no orphan");
 
         await Queue.CancelAsync(new Actor(owner.Id, false), job.Id);
         (await WaitForAsync(job.Id, j => j.IsFinal, seconds: 30)).Status.Should().Be(ComponentJobStatus.Cancelled);
-        (await ContainersOfAsync(job.Id)).Should().BeEmpty();
+        (await JobWaiting.ContainersOfAsync(job.Id)).Should().BeEmpty();
     }
-
-    private static Task<string> ContainersOfAsync(Guid jobId) =>
-        DockerTestImages.RunAsync("docker", "ps", "-aq", "--filter", $"label={DockerContainerRunner.JobLabel}={jobId:N}");
 
     [Fact]
     public async Task A_pending_job_is_cancelled_at_once_and_a_finished_one_cannot_be()

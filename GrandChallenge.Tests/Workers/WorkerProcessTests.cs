@@ -76,29 +76,8 @@ public sealed class WorkerProcessTests : IAsyncLifetime
             MemoryGb = 1,
         });
 
-    private async Task<ComponentJob> WaitForAsync(Guid jobId, Func<ComponentJob, bool> condition, int seconds)
-    {
-        var store = _web.Services.GetRequiredService<ComponentJobStore>();
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var job = (await store.FindAsync(jobId))!;
-            if (condition(job))
-            {
-                return job;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Job {jobId} is still {job.Status} after {seconds} s.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
-    private static async Task<string> ContainersOfAsync(Guid jobId) =>
-        await DockerTestImages.RunAsync("docker", "ps", "-aq", "--filter", $"label={DockerContainerRunner.JobLabel}={jobId:N}");
+    private Task<ComponentJob> WaitForAsync(Guid jobId, Func<ComponentJob, bool> condition, int seconds) =>
+        JobWaiting.WaitForAsync(_web.Services.GetRequiredService<ComponentJobStore>(), jobId, condition, seconds);
 
     [Fact]
     public async Task A_worker_killed_mid_job_finishes_it_after_a_restart_and_leaves_no_container()
@@ -106,15 +85,11 @@ public sealed class WorkerProcessTests : IAsyncLifetime
         var worker = StartWorker("node-kill");
         var job = await EnqueueAsync("job-slow");
         await WaitForAsync(job.Id, j => j.Status == ComponentJobStatus.Executing, seconds: 90);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await ContainersOfAsync(job.Id)).Length == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50); // Executing is recorded just before the container is created
-        }
+        await JobWaiting.WaitForContainerAsync(job.Id);
 
         worker.Kill(entireProcessTree: true);
         await worker.WaitForExitAsync();
-        (await ContainersOfAsync(job.Id)).Should().NotBeEmpty("the container outlives its worker");
+        (await JobWaiting.ContainersOfAsync(job.Id)).Should().NotBeEmpty("the container outlives its worker");
 
         StartWorker("node-kill");
         var done = await WaitForAsync(job.Id, j => j.IsFinal, seconds: 120);
@@ -127,7 +102,7 @@ public sealed class WorkerProcessTests : IAsyncLifetime
 
         done.Status.Should().Be(ComponentJobStatus.Succeeded, "the restarted worker re-attaches to the still running container");
         done.Stdout.Should().Contain("end");
-        (await ContainersOfAsync(job.Id)).Should().BeEmpty();
+        (await JobWaiting.ContainersOfAsync(job.Id)).Should().BeEmpty();
     }
 
     [Fact]
