@@ -1,4 +1,4 @@
-namespace GrandChallenge.Domain.Evaluation;
+namespace GrandChallenge.Domain.Evaluations;
 
 /// <summary>Which way a metric is better: <see cref="Descending"/> means higher values rank first.</summary>
 public enum SortOrder

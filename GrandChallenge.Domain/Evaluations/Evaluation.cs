@@ -1,0 +1,29 @@
+using GrandChallenge.Domain.Common;
+
+namespace GrandChallenge.Domain.Evaluations;
+
+/// <summary>
+/// One run of a phase's evaluation method on a submission (and the active ground truth). Its status, logs and
+/// messages are those of its <see cref="Components.ComponentJob"/>; the leaderboard fields live here.
+/// </summary>
+public class Evaluation : IHasTimestamps
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid SubmissionId { get; set; }
+    public Guid PhaseId { get; set; }
+    /// <summary>The submitter, copied from the submission so the leaderboard needs no join.</summary>
+    public Guid? CreatorId { get; set; }
+    /// <summary>The evaluation method (a container image of kind Evaluation owned by the phase).</summary>
+    public Guid MethodId { get; set; }
+    public Guid? GroundTruthId { get; set; }
+    public Guid JobId { get; set; }
+    public bool Published { get; set; }
+    /// <summary>The contents of <c>metrics.json</c> once the evaluation succeeded.</summary>
+    public string? MetricsJson { get; set; }
+    /// <summary>Position on the leaderboard; 0 = not ranked.</summary>
+    public int Rank { get; set; }
+    public double RankScore { get; set; }
+    public Dictionary<string, int> RankPerMetric { get; set; } = [];
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset Modified { get; set; }
+}
