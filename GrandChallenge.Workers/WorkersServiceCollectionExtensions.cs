@@ -32,6 +32,7 @@ public static class WorkersServiceCollectionExtensions
         builder.Services.TryAddSingleton<IComponentJobIo, SocketJobIo>();
         builder.Services.TryAddSingleton<ComponentJobExecutor>();
         builder.Services.TryAddSingleton<ComponentJobQueue>();
+        builder.Services.TryAddSingleton<IComponentJobQueue>(sp => sp.GetRequiredService<ComponentJobQueue>());
         builder.Services.TryAddSingleton<ComponentJobSweeper>();
         builder.Services.AddUploadServices();
         builder.Services.TryAddSingleton<IContainerImageJobs, QuartzContainerImageJobs>();

@@ -1,6 +1,8 @@
 using GrandChallenge.Domain.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GrandChallenge.Domain.Components;
 
@@ -10,8 +12,15 @@ public sealed record ComponentJobRun(int? ExitCode, string Stdout, string Stderr
 /// The job queue is the jobs table. Status changes are compare-and-set updates (the row changes only if it
 /// is still in the expected status), so two workers can never both move a job, in one process or many.
 /// </summary>
-public sealed class ComponentJobStore(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock)
+public sealed class ComponentJobStore(
+    IDbContextFactory<AppDbContext> dbFactory,
+    TimeProvider clock,
+    IEnumerable<IComponentJobObserver>? observers = null,
+    ILogger<ComponentJobStore>? logger = null)
 {
+    private readonly IComponentJobObserver[] _observers = observers?.ToArray() ?? [];
+    private readonly ILogger _logger = logger ?? NullLogger<ComponentJobStore>.Instance;
+
     /// <summary>Moves the job from one of <paramref name="from"/> to <paramref name="to"/>; false when it was not in one of them.</summary>
     public async Task<bool> TransitionAsync(
         Guid jobId, ComponentJobStatus[] from, ComponentJobStatus to,
@@ -31,7 +40,39 @@ public sealed class ComponentJobStore(IDbContextFactory<AppDbContext> dbFactory,
 
                 also?.Invoke(s);
             }, ct);
+        if (changed == 1 && to is ComponentJobStatus.Succeeded or ComponentJobStatus.Failed or ComponentJobStatus.Cancelled)
+        {
+            await NotifyFinishedAsync(jobId, to);
+        }
+
         return changed == 1;
+    }
+
+    private async Task NotifyFinishedAsync(Guid jobId, ComponentJobStatus status)
+    {
+        if (_observers.Length == 0)
+        {
+            return;
+        }
+
+        ComponentJobKind kind;
+        await using (var db = await dbFactory.CreateDbContextAsync())
+        {
+            kind = await db.ComponentJobs.Where(j => j.Id == jobId).Select(j => j.Kind).SingleAsync();
+        }
+
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                // Not the caller's token: the outcome is stored, and what follows from it should not stop half-way.
+                await observer.JobFinishedAsync(jobId, kind, status, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "{Observer} failed on job {Job} ({Status})", observer.GetType().Name, jobId, status);
+            }
+        }
     }
 
     public Task<bool> TransitionAsync(Guid jobId, ComponentJobStatus from, ComponentJobStatus to,
@@ -126,6 +167,7 @@ public sealed class ComponentJobStore(IDbContextFactory<AppDbContext> dbFactory,
         }
 
         await transaction.CommitAsync(ct);
+        await NotifyFinishedAsync(jobId, ComponentJobStatus.Succeeded);
         return true;
     }
 

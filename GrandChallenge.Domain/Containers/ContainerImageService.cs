@@ -296,7 +296,19 @@ public sealed class ContainerImageService(
             return true;
         }
 
-        // Evaluation methods belong to phases, whose permissions come with the challenges feature; until then site admins only.
+        if (kind == ContainerImageKind.Evaluation)
+        {
+            // Evaluation methods belong to phases; the admins of the phase's challenge manage them.
+            if (ownerId is null)
+            {
+                return false;
+            }
+
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var challengeId = await db.Phases.Where(p => p.Id == ownerId).Select(p => (Guid?)p.ChallengeId).FirstOrDefaultAsync(ct);
+            return challengeId is { } id && await permissions.CanAsync(actor, Permissions.ChangeChallenge, id, ct);
+        }
+
         var permission = kind switch
         {
             ContainerImageKind.Algorithm => Permissions.ChangeAlgorithm,

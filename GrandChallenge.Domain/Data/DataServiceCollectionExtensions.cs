@@ -3,6 +3,7 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
+using GrandChallenge.Domain.Evaluations;
 using GrandChallenge.Domain.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -44,6 +45,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.TryAddSingleton<IChallengeQueries, ChallengeQueries>();
         builder.Services.TryAddSingleton<IChallengeAccess, ChallengeAccess>();
         builder.AddComponentsDomain();
+        builder.AddEvaluationsDomain();
         builder.Services.AddContainerImages();
         return builder;
     }

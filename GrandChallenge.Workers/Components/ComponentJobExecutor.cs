@@ -112,6 +112,11 @@ public sealed class ComponentJobExecutor(
         {
             await FailAsync(job.Id, ComponentJob.RunningStatuses, "The container image is not available on the worker that ran this job. An administrator must re-import it.");
         }
+        catch (DomainException e)
+        {
+            // The user's inputs cannot be laid out (a zip that breaks the rules, clashing files): their problem, told plainly.
+            await FailAsync(job.Id, ComponentJob.RunningStatuses, e.Message);
+        }
         catch (Exception e) when (IsInfrastructureFault(e))
         {
             await RequeueOrFailAsync(job, e);

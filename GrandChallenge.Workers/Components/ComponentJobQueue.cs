@@ -9,7 +9,7 @@ namespace GrandChallenge.Workers.Components;
 
 /// <summary>Puts jobs on the queue (the jobs table) and wakes the workers; cancels them for their owner or a site admin.</summary>
 public sealed class ComponentJobQueue(
-    IDbContextFactory<AppDbContext> dbFactory, ComponentJobStore store, ISchedulerFactory schedulers, IChangeNotifier notifier, TimeProvider clock)
+    IDbContextFactory<AppDbContext> dbFactory, ComponentJobStore store, ISchedulerFactory schedulers, IChangeNotifier notifier, TimeProvider clock) : IComponentJobQueue
 {
     public async Task<ComponentJob> EnqueueAsync(ComponentJob job, CancellationToken ct = default)
     {
@@ -59,6 +59,15 @@ public sealed class ComponentJobQueue(
             return Result<ComponentJobStatus>.Fail("No such job.");
         }
 
+        return await CancelAsync(job, ct);
+    }
+
+    public async Task<Result<ComponentJobStatus>> CancelAsync(Guid jobId, CancellationToken ct = default) =>
+        await store.FindAsync(jobId, ct) is { } job ? await CancelAsync(job, ct) : Result<ComponentJobStatus>.Fail("No such job.");
+
+    private async Task<Result<ComponentJobStatus>> CancelAsync(ComponentJob job, CancellationToken ct)
+    {
+        var jobId = job.Id;
         if (job.IsFinal)
         {
             return Result<ComponentJobStatus>.Fail($"The job has already ended ({ComponentJob.Label(job.Status)}).");

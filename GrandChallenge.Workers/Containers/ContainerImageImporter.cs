@@ -109,12 +109,33 @@ public sealed class ContainerImageImporter(
             return await FailAsync(id, loadError, manifestValid: true, ct);
         }
 
-        return await TransitionAsync(id, [ContainerImageImportStatus.Started], ContainerImageImportStatus.Completed, s => s
+        if (!await TransitionAsync(id, [ContainerImageImportStatus.Started], ContainerImageImportStatus.Completed, s => s
                 .SetProperty(i => i.IsLoaded, true)
                 .SetProperty(i => i.ImportAttempts, 0)
-                .SetProperty(i => i.StatusMessage, ""), ct)
-            ? new ContainerImageImportResult(ContainerImageImportStatus.Completed)
-            : new ContainerImageImportResult(null);
+                .SetProperty(i => i.StatusMessage, ""), ct))
+        {
+            return new ContainerImageImportResult(null);
+        }
+
+        if (image.Kind == ContainerImageKind.Evaluation && image.OwnerId is { } owner)
+        {
+            await ActivateNewestAsync(id, owner, ct);
+        }
+
+        return new ContainerImageImportResult(ContainerImageImportStatus.Completed);
+    }
+
+    /// <summary>As on grand-challenge.org, a phase's newest valid evaluation method becomes its active one.</summary>
+    private async Task ActivateNewestAsync(Guid id, Guid owner, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.ContainerImages.Where(i => i.Kind == ContainerImageKind.Evaluation && i.OwnerId == owner && i.IsDesiredVersion && i.Id != id)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.IsDesiredVersion, false), ct);
+        await db.ContainerImages.Where(i => i.Id == id).ExecuteUpdateAsync(s => s.SetProperty(i => i.IsDesiredVersion, true), ct);
+        await transaction.CommitAsync(ct);
+        notifier.Publish(ContainerImageConventions.Topic(id), id);
+        notifier.Publish(ContainerImageConventions.AllTopic, id);
     }
 
     /// <summary>Puts a started import back in the queue (the node is stopping); the caller schedules it again.</summary>

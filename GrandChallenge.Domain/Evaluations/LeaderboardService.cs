@@ -1,0 +1,309 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Data;
+using GrandChallenge.Domain.Evaluations.Ranking;
+using GrandChallenge.Domain.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace GrandChallenge.Domain.Evaluations;
+
+/// <summary>A column of the leaderboard: the score first, then the extra columns in their order.</summary>
+public sealed record LeaderboardColumn(string Path, string Title, SortOrder Order, bool Ranked, string? ErrorPath);
+
+/// <summary>One row; <see cref="Values"/> and <see cref="Errors"/> are aligned to <see cref="Leaderboard.Columns"/>.</summary>
+public sealed record LeaderboardRow(
+    int Rank,
+    double RankScore,
+    Guid EvaluationId,
+    Guid SubmissionId,
+    Guid? UserId,
+    string? UserName,
+    string? TeamName,
+    DateTimeOffset Created,
+    string Comment,
+    string? SupplementaryUrl,
+    bool HasSupplementaryFile,
+    IReadOnlyList<double?> Values,
+    IReadOnlyList<double?> Errors,
+    IReadOnlyDictionary<string, int> RankPerMetric,
+    string? MetricsJson);
+
+public sealed record Leaderboard(Phase Phase, string ChallengeShortName, IReadOnlyList<LeaderboardColumn> Columns, IReadOnlyList<LeaderboardRow> Rows);
+
+/// <param name="AsOf">Only results submitted up to the end of this day (UTC), still with today's ranks.</param>
+public sealed record LeaderboardQuery(DateOnly? AsOf = null, string? Search = null);
+
+/// <summary>A point of a chart series: time and value.</summary>
+public sealed record ScorePoint(DateTimeOffset At, double Value);
+
+public sealed record LeaderboardCharts(IReadOnlyList<ScorePoint> BestOverTime, IReadOnlyList<double> Scores);
+
+public interface ILeaderboardService
+{
+    /// <summary>Ranks the phase's results again (DESIGN "Ranking") and tells live pages; safe to call from anywhere, any time.</summary>
+    Task RecomputeAsync(Guid phaseId, CancellationToken ct = default);
+
+    Task<Leaderboard?> GetAsync(Actor actor, Guid phaseId, LeaderboardQuery query, CancellationToken ct = default);
+
+    /// <summary>Every published, successful result of one participant in the phase, newest first.</summary>
+    Task<IReadOnlyList<LeaderboardRow>?> HistoryAsync(Actor actor, Guid phaseId, Guid userId, CancellationToken ct = default);
+
+    Task<LeaderboardCharts?> ChartsAsync(Actor actor, Guid phaseId, CancellationToken ct = default);
+}
+
+public sealed class LeaderboardService(
+    IDbContextFactory<AppDbContext> dbFactory,
+    Lazy<IPhaseService> phases,
+    ISocketValueService values,
+    IChangeNotifier notifier) : ILeaderboardService
+{
+    private static readonly ConcurrentDictionary<Guid, SemaphoreSlim> Locks = new();
+
+    public static RankingSettings SettingsOf(Phase phase) =>
+        new(phase.ScorePath, phase.ScoreOrder, phase.ExtraResultColumns, phase.ScoringMethod, phase.ResultDisplay);
+
+    public async Task RecomputeAsync(Guid phaseId, CancellationToken ct = default)
+    {
+        // One recomputation per phase at a time in this process; each reads everything afresh, so the last one wins with current data.
+        var gate = Locks.GetOrAdd(phaseId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var phase = await db.Phases.AsNoTracking().FirstOrDefaultAsync(p => p.Id == phaseId, ct);
+            if (phase is null)
+            {
+                return;
+            }
+
+            await FillMissingMetricsAsync(db, phaseId, ct);
+            var rows = await db.Evaluations
+                .Where(e => e.PhaseId == phaseId)
+                .Join(db.ComponentJobs, e => e.JobId, j => j.Id, (e, j) => new { e, j.Status })
+                .Where(x => x.Status == ComponentJobStatus.Succeeded || x.e.Rank != 0)
+                .ToListAsync(ct);
+
+            var settings = SettingsOf(phase);
+            var outcome = Ranker.Rank(
+                rows.Select(x => RankingCandidate.FromMetricsJson(
+                    x.e.Id, x.e.CreatorId?.ToString() ?? x.e.Id.ToString(), x.e.Created, x.e.Published,
+                    x.Status == ComponentJobStatus.Succeeded, x.e.MetricsJson, settings)).ToList(),
+                settings);
+
+            foreach (var row in rows)
+            {
+                var rank = outcome[row.e.Id];
+                if (row.e.Rank != rank.Rank || row.e.RankScore != rank.RankScore || !SameRanks(row.e.RankPerMetric, rank.RankPerMetric))
+                {
+                    row.e.Rank = rank.Rank;
+                    row.e.RankScore = rank.RankScore;
+                    row.e.RankPerMetric = rank.RankPerMetric.ToDictionary();
+                }
+            }
+
+            await db.SaveChangesAsync(ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        notifier.Publish(EvaluationTopics.Leaderboard(phaseId), phaseId);
+    }
+
+    private static bool SameRanks(Dictionary<string, int> stored, IReadOnlyDictionary<string, int> computed) =>
+        stored.Count == computed.Count && stored.All(kv => computed.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    /// <summary>Succeeded evaluations whose metrics were not copied (the process stopped between the two) get them now.</summary>
+    private async Task FillMissingMetricsAsync(AppDbContext db, Guid phaseId, CancellationToken ct)
+    {
+        var missing = await db.Evaluations
+            .Where(e => e.PhaseId == phaseId && e.MetricsJson == null
+                        && db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.Succeeded))
+            .ToListAsync(ct);
+        foreach (var evaluation in missing)
+        {
+            evaluation.MetricsJson = await ReadMetricsAsync(db, values, evaluation.JobId, ct) ?? "null";
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The text of the job's <c>metrics.json</c> output, or null when it has none.</summary>
+    public static async Task<string?> ReadMetricsAsync(AppDbContext db, ISocketValueService values, Guid jobId, CancellationToken ct)
+    {
+        var value = await db.ComponentJobValues
+            .Where(v => v.JobId == jobId && v.IsOutput)
+            .Join(db.SocketValues, v => v.SocketValueId, s => s.Id, (v, s) => s)
+            .Where(s => s.Socket!.Slug == DefaultSockets.MetricsJsonFile)
+            .AsNoTracking()
+            .FirstOrDefaultAsync(ct);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Value is not null)
+        {
+            return value.Value;
+        }
+
+        await using var file = values.OpenFile(value);
+        using var reader = new StreamReader(file);
+        return await reader.ReadToEndAsync(ct);
+    }
+
+    public async Task<Leaderboard?> GetAsync(Actor actor, Guid phaseId, LeaderboardQuery query, CancellationToken ct = default)
+    {
+        if (await phases.Value.FindAsync(actor, phaseId, ct) is not { } context)
+        {
+            return null;
+        }
+
+        var phase = context.Phase;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var evaluations = db.Evaluations.Where(e => e.PhaseId == phaseId && e.Rank > 0 && e.Published);
+        var rows = await LoadRowsAsync(db, phase, evaluations, query, ct);
+        return new Leaderboard(phase, context.Challenge.Challenge.ShortName, ColumnsOf(phase), [.. rows.OrderBy(r => r.Rank).ThenBy(r => r.Created)]);
+    }
+
+    public async Task<IReadOnlyList<LeaderboardRow>?> HistoryAsync(Actor actor, Guid phaseId, Guid userId, CancellationToken ct = default)
+    {
+        if (await phases.Value.FindAsync(actor, phaseId, ct) is not { } context)
+        {
+            return null;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var evaluations = db.Evaluations.Where(e => e.PhaseId == phaseId && e.CreatorId == userId && e.Published
+                                                    && db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.Succeeded));
+        var rows = await LoadRowsAsync(db, context.Phase, evaluations, new LeaderboardQuery(), ct);
+        return [.. rows.OrderByDescending(r => r.Created)];
+    }
+
+    public async Task<LeaderboardCharts?> ChartsAsync(Actor actor, Guid phaseId, CancellationToken ct = default)
+    {
+        if (await phases.Value.FindAsync(actor, phaseId, ct) is not { } context)
+        {
+            return null;
+        }
+
+        var phase = context.Phase;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var results = await db.Evaluations
+            .Where(e => e.PhaseId == phaseId && e.Published && db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.Succeeded))
+            .OrderBy(e => e.Created)
+            .Select(e => new { e.Created, e.MetricsJson })
+            .ToListAsync(ct);
+
+        var scores = new List<double>();
+        var best = new List<ScorePoint>();
+        foreach (var result in results)
+        {
+            if (Number(result.MetricsJson, phase.ScorePath) is not { } score)
+            {
+                continue;
+            }
+
+            scores.Add(score);
+            var improves = best.Count == 0 || (phase.ScoreOrder == SortOrder.Descending ? score > best[^1].Value : score < best[^1].Value);
+            if (improves)
+            {
+                best.Add(new ScorePoint(result.Created, score));
+            }
+        }
+
+        return new LeaderboardCharts(best, scores);
+    }
+
+    public static IReadOnlyList<LeaderboardColumn> ColumnsOf(Phase phase) =>
+    [
+        new(phase.ScorePath, phase.ScoreTitle, phase.ScoreOrder, true, phase.ScoreErrorPath),
+        .. phase.ExtraResultColumns.Select(c => new LeaderboardColumn(c.Path, c.Title, c.Order, !c.ExcludeFromRanking, c.ErrorPath)),
+    ];
+
+    private static async Task<List<LeaderboardRow>> LoadRowsAsync(
+        AppDbContext db, Phase phase, IQueryable<Evaluation> evaluations, LeaderboardQuery query, CancellationToken ct)
+    {
+        var joined = evaluations
+            .Join(db.Submissions, e => e.SubmissionId, s => s.Id, (e, s) => new { e, s });
+        if (query.AsOf is { } asOf)
+        {
+            var end = new DateTimeOffset(asOf.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1);
+            joined = joined.Where(x => x.s.Created < end);
+        }
+
+        var raw = await joined
+            .GroupJoin(db.Users, x => x.e.CreatorId, u => u.Id, (x, users) => new { x, users })
+            .SelectMany(y => y.users.DefaultIfEmpty(), (y, u) => new { y.x, UserName = u == null ? null : u.UserName })
+            .GroupJoin(db.Teams, y => y.x.s.TeamId, t => t.Id, (y, teams) => new { y, teams })
+            .SelectMany(z => z.teams.DefaultIfEmpty(), (z, t) => new
+            {
+                z.y.x.e.Id,
+                z.y.x.e.Rank,
+                z.y.x.e.RankScore,
+                z.y.x.e.RankPerMetric,
+                z.y.x.e.MetricsJson,
+                z.y.x.e.CreatorId,
+                SubmissionId = z.y.x.s.Id,
+                SubmissionCreated = z.y.x.s.Created,
+                z.y.x.s.Comment,
+                z.y.x.s.SupplementaryUrl,
+                HasFile = z.y.x.s.SupplementaryFileBlobKey != null,
+                z.y.UserName,
+                TeamName = t == null ? null : t.Name,
+            })
+            .ToListAsync(ct);
+
+        var columns = ColumnsOf(phase);
+        var search = query.Search?.Trim();
+        return raw
+            .Where(r => string.IsNullOrEmpty(search)
+                        || r.UserName?.Contains(search, StringComparison.OrdinalIgnoreCase) == true
+                        || r.TeamName?.Contains(search, StringComparison.OrdinalIgnoreCase) == true
+                        || r.Id.ToString().StartsWith(search, StringComparison.OrdinalIgnoreCase))
+            .Select(r =>
+            {
+                double?[] valuesOf = new double?[columns.Count], errors = new double?[columns.Count];
+                if (r.MetricsJson is { } json)
+                {
+                    try
+                    {
+                        using var document = JsonDocument.Parse(json);
+                        for (var i = 0; i < columns.Count; i++)
+                        {
+                            valuesOf[i] = MetricPath.TryGetNumber(document.RootElement, columns[i].Path, out var v) ? v : null;
+                            errors[i] = columns[i].ErrorPath is { } e && MetricPath.TryGetNumber(document.RootElement, e, out var err) ? err : null;
+                        }
+                    }
+                    catch (JsonException)
+                    {
+                    }
+                }
+
+                return new LeaderboardRow(r.Rank, r.RankScore, r.Id, r.SubmissionId, r.CreatorId, r.UserName, r.TeamName, r.SubmissionCreated,
+                    r.Comment, r.SupplementaryUrl, r.HasFile, valuesOf, errors, r.RankPerMetric, r.MetricsJson);
+            })
+            .ToList();
+    }
+
+    private static double? Number(string? json, string path)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return MetricPath.TryGetNumber(document.RootElement, path, out var value) ? value : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
