@@ -42,6 +42,9 @@ public interface IContainerImageService
     /// <summary>Newest first.</summary>
     Task<(int Count, IReadOnlyList<ContainerImageInfo> Items)> ListAsync(int offset, int limit, CancellationToken ct = default);
 
+    /// <summary>The images of one owner, newest first.</summary>
+    Task<IReadOnlyList<ContainerImageInfo>> ListOwnedAsync(ContainerImageKind kind, Guid ownerId, CancellationToken ct = default);
+
     /// <summary>Makes a completed image the active version of its owner; the previous one stops being active.</summary>
     Task<Result<ContainerImageInfo>> ActivateAsync(Guid id, Actor actor, CancellationToken ct = default);
 
@@ -153,6 +156,13 @@ public sealed class ContainerImageService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await Project(db.ContainerImages.AsNoTracking().Where(i => i.Id == id)).SingleOrDefaultAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<ContainerImageInfo>> ListOwnedAsync(ContainerImageKind kind, Guid ownerId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var items = await Project(db.ContainerImages.AsNoTracking().Where(i => i.Kind == kind && i.OwnerId == ownerId)).ToListAsync(ct);
+        return [.. items.OrderByDescending(i => i.Created)];
     }
 
     public async Task<(int Count, IReadOnlyList<ContainerImageInfo> Items)> ListAsync(int offset, int limit, CancellationToken ct = default)

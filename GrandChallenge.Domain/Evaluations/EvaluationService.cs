@@ -2,7 +2,6 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Data;
-using GrandChallenge.Domain.Evaluations.Ranking;
 using GrandChallenge.Domain.Identity;
 using Microsoft.EntityFrameworkCore;
 

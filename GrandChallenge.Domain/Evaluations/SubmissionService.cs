@@ -1,8 +1,6 @@
-using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Components;
-using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -31,6 +29,9 @@ public interface ISubmissionService
 
     /// <summary>The actor's own submissions to a phase, newest first.</summary>
     Task<IReadOnlyList<Submission>> ListMineAsync(Actor actor, Guid phaseId, CancellationToken ct = default);
+
+    /// <summary>Every submission to a phase, newest first; empty unless the actor is one of the challenge's admins.</summary>
+    Task<IReadOnlyList<Submission>> ListAllAsync(Actor actor, Guid phaseId, CancellationToken ct = default);
 }
 
 public sealed class SubmissionService(
@@ -357,5 +358,16 @@ public sealed class SubmissionService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Submissions.AsNoTracking().Where(s => s.PhaseId == phaseId && s.CreatorId == userId)
             .OrderByDescending(s => s.Created).ToListAsync(ct);
+    }
+
+    public async Task<IReadOnlyList<Submission>> ListAllAsync(Actor actor, Guid phaseId, CancellationToken ct = default)
+    {
+        if (await phases.FindAsync(actor, phaseId, ct) is not { IsAdmin: true })
+        {
+            return [];
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Submissions.AsNoTracking().Where(s => s.PhaseId == phaseId).OrderByDescending(s => s.Created).ToListAsync(ct);
     }
 }
