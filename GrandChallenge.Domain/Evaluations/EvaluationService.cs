@@ -115,7 +115,14 @@ public sealed class EvaluationService(
         }
 
         var created = await CreateEvaluationsAsync(submissions, isNew: false, ct);
-        return created.Succeeded ? Result<int>.Ok(created.Value!.Count) : Result<int>.Fail(created.Error!);
+        if (!created.Succeeded)
+        {
+            return Result<int>.Fail(created.Error!);
+        }
+
+        return created.Value!.Count > 0
+            ? Result<int>.Ok(created.Value.Count)
+            : Result<int>.Fail("Every submission already has an evaluation, finished or running, with the current method and ground truth.");
     }
 
     /// <summary>
