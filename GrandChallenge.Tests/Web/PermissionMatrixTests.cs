@@ -66,6 +66,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         var owner = new Actor(_owner.Id, false);
         (await images.SetImageAsync(owner, _hidden.Id, ChallengeImageKind.Logo, new MemoryStream(TinyPng))).Succeeded.Should().BeTrue();
         (await images.SetImageAsync(owner, _hidden.Id, ChallengeImageKind.Banner, new MemoryStream(TinyPng))).Succeeded.Should().BeTrue();
+        (await App.Services.GetRequiredService<IChallengePageService>().CreateAsync(owner, _hidden.Id, new PageDraft("Home", "Welcome"))).Succeeded.Should().BeTrue();
     }
 
     /// <summary>A fresh challenge the owner administers and the participant takes part in (hidden or not).</summary>
@@ -344,6 +345,49 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
                 var html = await (await _clients[persona].GetAsync(page)).Content.ReadAsStringAsync();
                 html.Contains(_hidden.Title).Should().Be(expected[persona], $"{Personas[persona]} on {page}");
             }
+        }
+    }
+
+    [Fact]
+    public async Task A_hidden_challenges_pages_answer_404_to_anonymous_visitors_and_strangers()
+    {
+        foreach (var path in new[] { "", "/pages/home", "/register", "/teams" })
+        {
+            var url = $"/challenges/{_hidden.ShortName}{path}";
+            foreach (var persona in new[] { Anonymous, Stranger })
+            {
+                var response = await _clients[persona].GetAsync(url);
+                response.StatusCode.Should().Be(HttpStatusCode.NotFound, $"{Personas[persona]} on {url}");
+                (await response.Content.ReadAsStringAsync()).Should().NotContain(_hidden.Title);
+            }
+
+            foreach (var persona in new[] { Participant, Owner, Admin })
+            {
+                var response = await _clients[persona].GetAsync(url);
+                response.StatusCode.Should().Be(HttpStatusCode.OK, $"{Personas[persona]} on {url}");
+                (await response.Content.ReadAsStringAsync()).Should().Contain(_hidden.Title);
+            }
+        }
+
+        (await _clients[Owner].GetAsync($"/challenges/{_hidden.ShortName}/pages/no-such-page")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var admin = $"/challenges/{_hidden.ShortName}/admin";
+        (await _clients[Anonymous].GetAsync(admin)).Headers.Location!.ToString().Should().Contain("account/login");
+        (await _clients[Stranger].GetAsync(admin)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var participant = await (await _clients[Participant].GetAsync(admin)).Content.ReadAsStringAsync();
+        participant.Should().Contain("admin-denied").And.NotContain("admin-tabs");
+        (await (await _clients[Owner].GetAsync(admin)).Content.ReadAsStringAsync()).Should().Contain("admin-tabs");
+    }
+
+    [Fact]
+    public async Task Challenge_creation_and_review_pages_are_for_site_admins_and_requests_for_signed_in_users()
+    {
+        (await _clients[Anonymous].GetAsync("/challenges/request")).Headers.Location!.ToString().Should().Contain("account/login");
+        (await _clients[Stranger].GetAsync("/challenges/request")).StatusCode.Should().Be(HttpStatusCode.OK);
+        foreach (var page in new[] { "/challenges/new", "/challenges/requests" })
+        {
+            (await _clients[Stranger].GetAsync(page)).StatusCode.Should().Be(HttpStatusCode.Forbidden, page);
+            (await _clients[Admin].GetAsync(page)).StatusCode.Should().Be(HttpStatusCode.OK, page);
         }
     }
 
