@@ -2,6 +2,7 @@ using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Web.Components;
 using GrandChallenge.Web.Features.Api;
+using GrandChallenge.Web.Features.Challenges;
 using GrandChallenge.Web.Features.Health;
 using GrandChallenge.Web.Features.Identity;
 using GrandChallenge.Web.Features.Uploads;
@@ -34,6 +35,7 @@ public static class GrandChallengeWebExtensions
         builder.AddApiFeature();
         builder.AddHealthFeature();
         builder.AddUploadsFeature();
+        builder.AddChallengesFeature();
         builder.Services.AddSingleton<Features.Admin.AdminQueries>();
         builder.Services.AddSingleton<Features.Jobs.JobQueries>();
         return builder;

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace GrandChallenge.Domain.Challenges;
 
-public sealed record ChallengeSummary(Guid Id, string ShortName, string Title, string Description, bool Hidden, DateTimeOffset Created);
+public sealed record ChallengeSummary(Guid Id, string ShortName, string Title, string Description, bool Hidden, DateTimeOffset Created, string? LogoBlobKey = null);
 
 public interface IChallengeQueries
 {
@@ -25,7 +25,7 @@ public sealed class ChallengeQueries(IDbContextFactory<AppDbContext> dbFactory, 
 
         return await query
             .OrderByDescending(c => c.Created)
-            .Select(c => new ChallengeSummary(c.Id, c.ShortName, c.Title, c.Description, c.Hidden, c.Created))
+            .Select(c => new ChallengeSummary(c.Id, c.ShortName, c.Title, c.Description, c.Hidden, c.Created, c.LogoBlobKey))
             .ToListAsync(ct);
     }
 }

@@ -42,8 +42,7 @@ public static class DataServiceCollectionExtensions
 
         builder.Services.TryAddSingleton<IPermissionService, PermissionService>();
         builder.Services.TryAddSingleton<IApiTokenService, ApiTokenService>();
-        builder.Services.TryAddSingleton<IChallengeQueries, ChallengeQueries>();
-        builder.Services.TryAddSingleton<IChallengeAccess, ChallengeAccess>();
+        builder.AddChallengesDomain();
         builder.AddComponentsDomain();
         builder.AddEvaluationsDomain();
         builder.Services.AddContainerImages();

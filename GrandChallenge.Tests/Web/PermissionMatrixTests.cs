@@ -20,19 +20,28 @@ namespace GrandChallenge.Tests.Web;
 [Trait("Category", "Integration")]
 public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixture<SqliteAppFixture>, IAsyncLifetime
 {
-    private const int Anonymous = 0, Stranger = 1, Owner = 2, Admin = 3;
-    private static readonly string[] Personas = ["anonymous", "stranger", "owner", "site admin"];
+    // The owner administers the hidden challenge; the participant takes part in it. Rows that do not name the participant's
+    // answer expect the stranger's: to everything but challenges a participant is just another user.
+    private const int Anonymous = 0, Stranger = 1, Owner = 2, Admin = 3, Participant = 4;
+    private static readonly string[] Personas = ["anonymous", "stranger", "owner", "site admin", "participant"];
 
     private static readonly byte[] MatrixPart = [1, 2, 3];
     private static readonly string MatrixPartETag = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(MatrixPart));
 
-    private readonly HttpClient[] _clients = new HttpClient[4];
+    private static readonly byte[] TinyPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    private readonly HttpClient[] _clients = new HttpClient[5];
     private ApplicationUser _owner = default!;
+    private ApplicationUser _participant = default!;
     private Challenge _hidden = default!;
 
     private GrandChallengeAppFactory App => fixture.App;
 
-    private sealed record Row(string Method, string Route, Func<Task<string>> Url, int[] Expected, Func<HttpContent>? Body = null);
+    private sealed record Row(string Method, string Route, Func<Task<string>> Url, int[] Expected, Func<HttpContent>? Body = null, int? ParticipantGets = null)
+    {
+        public int ExpectedFor(int persona) => persona == Participant ? ParticipantGets ?? Expected[Stranger] : Expected[persona];
+    }
 
     public async Task InitializeAsync()
     {
@@ -50,6 +59,40 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         }
 
         await App.Services.GetRequiredService<IPermissionService>().GrantAsync(ObjectKinds.Challenge, _hidden.Id, ObjectRoles.Admin, _owner.Id);
+        _participant = await App.CreateUserAsync($"part{Guid.NewGuid():N}"[..16]);
+        _clients[Participant] = App.CreateClientWithToken(await App.CreateTokenAsync(_participant.Id));
+        await App.Services.GetRequiredService<IPermissionService>().GrantAsync(ObjectKinds.Challenge, _hidden.Id, ObjectRoles.Participant, _participant.Id);
+        var images = App.Services.GetRequiredService<IChallengeService>();
+        var owner = new Actor(_owner.Id, false);
+        (await images.SetImageAsync(owner, _hidden.Id, ChallengeImageKind.Logo, new MemoryStream(TinyPng))).Succeeded.Should().BeTrue();
+        (await images.SetImageAsync(owner, _hidden.Id, ChallengeImageKind.Banner, new MemoryStream(TinyPng))).Succeeded.Should().BeTrue();
+        (await App.Services.GetRequiredService<IChallengePageService>().CreateAsync(owner, _hidden.Id, new PageDraft("Home", "Welcome"))).Succeeded.Should().BeTrue();
+    }
+
+    /// <summary>A fresh challenge the owner administers and the participant takes part in (hidden or not).</summary>
+    private async Task<Challenge> NewChallengeAsync(bool hidden)
+    {
+        var challenge = new Challenge { ShortName = $"m-{Guid.NewGuid():N}"[..20], Title = "Matrix challenge", Hidden = hidden };
+        await using (var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext())
+        {
+            db.Challenges.Add(challenge);
+            await db.SaveChangesAsync();
+        }
+
+        var permissions = App.Services.GetRequiredService<IPermissionService>();
+        await permissions.GrantAsync(ObjectKinds.Challenge, challenge.Id, ObjectRoles.Admin, _owner.Id);
+        await permissions.GrantAsync(ObjectKinds.Challenge, challenge.Id, ObjectRoles.Participant, _participant.Id);
+        return challenge;
+    }
+
+    /// <summary>A pending registration request of a new user for a new public challenge.</summary>
+    private async Task<string> PendingRegistrationAsync()
+    {
+        var user = await App.CreateUserAsync($"reg{Guid.NewGuid():N}"[..16]);
+        var challenge = await NewChallengeAsync(hidden: false);
+        var result = await App.Services.GetRequiredService<IRegistrationService>().RegisterAsync(new Actor(user.Id, false), challenge.Id, []);
+        result.Succeeded.Should().BeTrue(result.Error);
+        return $"/api/v1/registration-requests/{result.Value!.Id}/";
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -138,6 +181,33 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         yield return new("GET", "/api/v1/container-images/{id:guid}/", () => Image(false), [401, 403, 403, 200]);
         yield return new("POST", "/api/v1/container-images/{id:guid}/activate/", async () => $"{await Image(true)}activate/", [401, 403, 403, 200]);
         yield return new("DELETE", "/api/v1/container-images/{id:guid}/", () => Image(false), [401, 403, 403, 204]);
+
+        // Challenges: a hidden one does not exist for anonymous visitors and strangers; its participants see it but do not
+        // change it; its admins and the site admins do.
+        var hidden = _hidden.ShortName;
+        yield return new("GET", "/api/v1/challenges/", () => Fixed("/api/v1/challenges/"), [200, 200, 200, 200]);
+        yield return new("POST", "/api/v1/challenges/", () => Fixed("/api/v1/challenges/"), [401, 403, 403, 201],
+            () => JsonContent.Create(new { short_name = $"c-{Guid.NewGuid():N}"[..20], title = "Matrix" }));
+        yield return new("GET", "/api/v1/challenges/requests/", () => Fixed("/api/v1/challenges/requests/"), [401, 200, 200, 200]);
+        yield return new("POST", "/api/v1/challenges/requests/", () => Fixed("/api/v1/challenges/requests/"), [401, 201, 201, 201],
+            () => JsonContent.Create(new { short_name = $"r-{Guid.NewGuid():N}"[..20], title = "Matrix request" }));
+        yield return new("GET", "/api/v1/challenges/{shortName}/", () => Fixed($"/api/v1/challenges/{hidden}/"), [404, 404, 200, 200], ParticipantGets: 200);
+        yield return new("PATCH", "/api/v1/challenges/{shortName}/", () => Fixed($"/api/v1/challenges/{hidden}/"), [401, 404, 200, 200],
+            () => JsonContent.Create(new { description = "Changed by the matrix" }), ParticipantGets: 403);
+        yield return new("GET", "/api/v1/challenges/{shortName}/logo/", () => Fixed($"/api/v1/challenges/{hidden}/logo/"), [404, 404, 200, 200], ParticipantGets: 200);
+        yield return new("GET", "/api/v1/challenges/{shortName}/banner/", () => Fixed($"/api/v1/challenges/{hidden}/banner/"), [404, 404, 200, 200], ParticipantGets: 200);
+        yield return new("GET", "/api/v1/challenges/{shortName}/registration-requests/", () => Fixed($"/api/v1/challenges/{hidden}/registration-requests/"),
+            [401, 404, 200, 200], ParticipantGets: 200);
+        // Joining: strangers cannot find a hidden challenge, admins may join it, a participant already takes part.
+        yield return new("POST", "/api/v1/challenges/{shortName}/registration-requests/",
+            async () => $"/api/v1/challenges/{(await NewChallengeAsync(hidden: true)).ShortName}/registration-requests/", [401, 404, 201, 201],
+            () => JsonContent.Create(new { answers = Array.Empty<object>() }), ParticipantGets: 400);
+        yield return new("POST", "/api/v1/challenges/{shortName}/registration-requests/",
+            async () => $"/api/v1/challenges/{(await NewChallengeAsync(hidden: false)).ShortName}/registration-requests/", [401, 201, 201, 201],
+            () => JsonContent.Create(new { answers = Array.Empty<object>() }), ParticipantGets: 400);
+        yield return new("PATCH", "/api/v1/registration-requests/{id:guid}/", PendingRegistrationAsync, [401, 404, 200, 200],
+            () => JsonContent.Create(new { status = "accepted" }), ParticipantGets: 404);
+
         yield return new("*", "/health/live", () => Fixed("/health/live"), [200, 200, 200, 200]);
         yield return new("*", "/health/ready", () => Fixed("/health/ready"), [200, 200, 200, 200]);
         yield return new("POST", "/account/logout", () => Fixed("/account/logout"), [400, 400, 400, 400]);
@@ -182,7 +252,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         var failures = new List<string>();
         foreach (var row in ApiRows())
         {
-            for (var persona = 0; persona < 4; persona++)
+            for (var persona = 0; persona < Personas.Length; persona++)
             {
                 var request = new HttpRequestMessage(new HttpMethod(row.Method == "*" ? "GET" : row.Method), await row.Url());
                 if (row.Body is not null)
@@ -195,9 +265,9 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
                 }
 
                 var response = await _clients[persona].SendAsync(request);
-                if ((int)response.StatusCode != row.Expected[persona])
+                if ((int)response.StatusCode != row.ExpectedFor(persona))
                 {
-                    failures.Add($"{row.Method} {row.Route} as {Personas[persona]}: {(int)response.StatusCode}, expected {row.Expected[persona]}");
+                    failures.Add($"{row.Method} {row.Route} as {Personas[persona]}: {(int)response.StatusCode}, expected {row.ExpectedFor(persona)}");
                 }
             }
         }
@@ -277,6 +347,49 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
                 var html = await (await _clients[persona].GetAsync(page)).Content.ReadAsStringAsync();
                 html.Contains(_hidden.Title).Should().Be(expected[persona], $"{Personas[persona]} on {page}");
             }
+        }
+    }
+
+    [Fact]
+    public async Task A_hidden_challenges_pages_answer_404_to_anonymous_visitors_and_strangers()
+    {
+        foreach (var path in new[] { "", "/pages/home", "/register", "/teams" })
+        {
+            var url = $"/challenges/{_hidden.ShortName}{path}";
+            foreach (var persona in new[] { Anonymous, Stranger })
+            {
+                var response = await _clients[persona].GetAsync(url);
+                response.StatusCode.Should().Be(HttpStatusCode.NotFound, $"{Personas[persona]} on {url}");
+                (await response.Content.ReadAsStringAsync()).Should().NotContain(_hidden.Title);
+            }
+
+            foreach (var persona in new[] { Participant, Owner, Admin })
+            {
+                var response = await _clients[persona].GetAsync(url);
+                response.StatusCode.Should().Be(HttpStatusCode.OK, $"{Personas[persona]} on {url}");
+                (await response.Content.ReadAsStringAsync()).Should().Contain(_hidden.Title);
+            }
+        }
+
+        (await _clients[Owner].GetAsync($"/challenges/{_hidden.ShortName}/pages/no-such-page")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var admin = $"/challenges/{_hidden.ShortName}/admin";
+        (await _clients[Anonymous].GetAsync(admin)).Headers.Location!.ToString().Should().Contain("account/login");
+        (await _clients[Stranger].GetAsync(admin)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var participant = await (await _clients[Participant].GetAsync(admin)).Content.ReadAsStringAsync();
+        participant.Should().Contain("admin-denied").And.NotContain("admin-tabs");
+        (await (await _clients[Owner].GetAsync(admin)).Content.ReadAsStringAsync()).Should().Contain("admin-tabs");
+    }
+
+    [Fact]
+    public async Task Challenge_creation_and_review_pages_are_for_site_admins_and_requests_for_signed_in_users()
+    {
+        (await _clients[Anonymous].GetAsync("/challenges/request")).Headers.Location!.ToString().Should().Contain("account/login");
+        (await _clients[Stranger].GetAsync("/challenges/request")).StatusCode.Should().Be(HttpStatusCode.OK);
+        foreach (var page in new[] { "/challenges/new", "/challenges/requests" })
+        {
+            (await _clients[Stranger].GetAsync(page)).StatusCode.Should().Be(HttpStatusCode.Forbidden, page);
+            (await _clients[Admin].GetAsync(page)).StatusCode.Should().Be(HttpStatusCode.OK, page);
         }
     }
 

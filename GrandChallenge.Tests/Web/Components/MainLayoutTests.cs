@@ -1,15 +1,64 @@
+using System.Security.Claims;
 using Bunit;
+using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Notifications;
+using GrandChallenge.Tests.Infrastructure;
 using GrandChallenge.Web.Components.Layout;
 using GrandChallenge.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrandChallenge.Tests.Web.Components;
 
 [Trait("Category", "Unit")]
 public sealed class MainLayoutTests : BunitContextBase
 {
+    private readonly InMemoryDatabase _db = new();
+    private readonly ChangeNotifier _notifier = new();
+    private readonly NotificationService _notifications;
+
+    public MainLayoutTests()
+    {
+        _notifications = new NotificationService(_db, _notifier, TimeProvider.System);
+        Services.AddSingleton<IChangeNotifier>(_notifier);
+        Services.AddSingleton<INotificationService>(_notifications);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        _db.Dispose();
+        base.Dispose(disposing);
+    }
+
+    [Fact]
+    public async Task The_bell_shows_the_unread_count_and_follows_new_notifications_live()
+    {
+        var user = new ApplicationUser { UserName = "bella", Email = "bella@example.org" };
+        await using (var db = _db.CreateDbContext())
+        {
+            db.Users.Add(user);
+            await db.SaveChangesAsync();
+        }
+
+        var notifications = _notifications;
+        await notifications.NotifyAsync([user.Id], "Earlier news");
+        AddAuthorization().SetAuthorized("bella").SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()));
+
+        var layout = RenderLayout(Text("Page body"));
+
+        layout.Find("#notifications-unread").GetAttribute("data-unread").Should().Be("1");
+        layout.Find("#notification-bell").GetAttribute("href").Should().Be("/notifications");
+
+        await notifications.NotifyAsync([user.Id], "Your registration was accepted.");
+
+        layout.WaitForAssertion(() => layout.Find("#notifications-unread").GetAttribute("data-unread").Should().Be("2"), TimeSpan.FromSeconds(10));
+        await notifications.MarkAllReadAsync(user.Id);
+        layout.WaitForAssertion(() => layout.Find("#notifications-unread").GetAttribute("data-unread").Should().Be("0"), TimeSpan.FromSeconds(10));
+    }
+
     [Fact]
     public void Anonymous_visitor_sees_log_in_and_register()
     {

@@ -91,6 +91,7 @@ public static class ApiConventions
         Components.SocketApiEndpoints.Map(api);
         Uploads.UploadApiEndpoints.Map(api);
         ContainerImages.ContainerImageApiEndpoints.Map(api);
+        Challenges.ChallengeApiEndpoints.Map(api);
         Evaluation.EvaluationApiEndpoints.Map(api);
         return app;
     }
