@@ -142,7 +142,13 @@ public sealed class LeaderboardBenchmark(EvaluationWorld world, ITestOutputHelpe
                 db.ComponentJobs.Add(job);
                 db.Evaluations.Add(new GrandChallenge.Domain.Evaluations.Evaluation
                 {
-                    SubmissionId = submission.Id, PhaseId = phaseId, CreatorId = user, MethodId = methodId, JobId = job.Id, Published = true, Created = created,
+                    SubmissionId = submission.Id,
+                    PhaseId = phaseId,
+                    CreatorId = user,
+                    MethodId = methodId,
+                    JobId = job.Id,
+                    Published = true,
+                    Created = created,
                     MetricsJson = $$$"""{"score": {{{N()}}}, "m1": {{{N()}}}, "m2": {{{N()}}}, "m3": {{{N()}}}, "m4": {{{N()}}}, "case": {"a": 1} }""",
                 });
             }

@@ -109,33 +109,44 @@ public sealed class ContainerImageImporter(
             return await FailAsync(id, loadError, manifestValid: true, ct);
         }
 
-        if (!await TransitionAsync(id, [ContainerImageImportStatus.Started], ContainerImageImportStatus.Completed, s => s
+        var completed = image.Kind == ContainerImageKind.Evaluation && image.OwnerId is { } owner
+            ? await CompleteAsActiveAsync(id, owner, ct)
+            : await TransitionAsync(id, [ContainerImageImportStatus.Started], ContainerImageImportStatus.Completed, s => s
                 .SetProperty(i => i.IsLoaded, true)
                 .SetProperty(i => i.ImportAttempts, 0)
-                .SetProperty(i => i.StatusMessage, ""), ct))
-        {
-            return new ContainerImageImportResult(null);
-        }
-
-        if (image.Kind == ContainerImageKind.Evaluation && image.OwnerId is { } owner)
-        {
-            await ActivateNewestAsync(id, owner, ct);
-        }
-
-        return new ContainerImageImportResult(ContainerImageImportStatus.Completed);
+                .SetProperty(i => i.StatusMessage, ""), ct);
+        return new ContainerImageImportResult(completed ? ContainerImageImportStatus.Completed : null);
     }
 
-    /// <summary>As on grand-challenge.org, a phase's newest valid evaluation method becomes its active one.</summary>
-    private async Task ActivateNewestAsync(Guid id, Guid owner, CancellationToken ct)
+    /// <summary>
+    /// As on grand-challenge.org, a phase's newest valid evaluation method becomes its active one: completed and
+    /// activated in one transaction, so nobody sees a completed method that is not yet active.
+    /// </summary>
+    private async Task<bool> CompleteAsActiveAsync(Guid id, Guid owner, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow();
+        var rows = await db.ContainerImages
+            .Where(i => i.Id == id && i.ImportStatus == ContainerImageImportStatus.Started)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(i => i.ImportStatus, ContainerImageImportStatus.Completed)
+                .SetProperty(i => i.Modified, now)
+                .SetProperty(i => i.IsLoaded, true)
+                .SetProperty(i => i.ImportAttempts, 0)
+                .SetProperty(i => i.StatusMessage, "")
+                .SetProperty(i => i.IsDesiredVersion, true), ct);
+        if (rows != 1)
+        {
+            return false;
+        }
+
         await db.ContainerImages.Where(i => i.Kind == ContainerImageKind.Evaluation && i.OwnerId == owner && i.IsDesiredVersion && i.Id != id)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.IsDesiredVersion, false), ct);
-        await db.ContainerImages.Where(i => i.Id == id).ExecuteUpdateAsync(s => s.SetProperty(i => i.IsDesiredVersion, true), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.IsDesiredVersion, false).SetProperty(i => i.Modified, now), ct);
         await transaction.CommitAsync(ct);
         notifier.Publish(ContainerImageConventions.Topic(id), id);
         notifier.Publish(ContainerImageConventions.AllTopic, id);
+        return true;
     }
 
     /// <summary>Puts a started import back in the queue (the node is stopping); the caller schedules it again.</summary>

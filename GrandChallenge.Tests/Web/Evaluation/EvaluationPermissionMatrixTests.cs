@@ -54,8 +54,14 @@ public sealed class EvaluationPermissionMatrixTests(SqliteAppFixture fixture) : 
         _hiddenPhase = NewPhase(_hidden, "Hidden");
         var method = new ContainerImage
         {
-            Kind = ContainerImageKind.Evaluation, OwnerId = _phase.Id, BlobKey = "container-images/matrix/m.tar", Filename = "m.tar",
-            ImportStatus = ContainerImageImportStatus.Completed, IsManifestValid = true, IsLoaded = true, IsDesiredVersion = true,
+            Kind = ContainerImageKind.Evaluation,
+            OwnerId = _phase.Id,
+            BlobKey = "container-images/matrix/m.tar",
+            Filename = "m.tar",
+            ImportStatus = ContainerImageImportStatus.Completed,
+            IsManifestValid = true,
+            IsLoaded = true,
+            IsDesiredVersion = true,
             ImageSha256 = "sha256:" + new string('0', 64),
         };
         _method = method.Id;
@@ -81,7 +87,12 @@ public sealed class EvaluationPermissionMatrixTests(SqliteAppFixture fixture) : 
 
     private static Phase NewPhase(Challenge challenge, string title, bool isPublic = true) => new()
     {
-        ChallengeId = challenge.Id, Title = title, Slug = PhaseService.Slugify(title), Public = isPublic, SubmissionLimit = 100, ScorePath = "score",
+        ChallengeId = challenge.Id,
+        Title = title,
+        Slug = PhaseService.Slugify(title),
+        Public = isPublic,
+        SubmissionLimit = 100,
+        ScorePath = "score",
     };
 
     private async Task<Guid> SeedGroundTruthAsync()
@@ -100,13 +111,22 @@ public sealed class EvaluationPermissionMatrixTests(SqliteAppFixture fixture) : 
         var submission = new Submission { PhaseId = _phase.Id, CreatorId = _participant.Id, PredictionsFilename = "p.csv" };
         var job = new ComponentJob
         {
-            Kind = ComponentJobKind.Evaluation, ImageReference = "matrix", CreatorId = _participant.Id,
-            Status = succeeded ? ComponentJobStatus.Succeeded : ComponentJobStatus.Pending, RetryAfter = DateTimeOffset.UtcNow.AddDays(1),
+            Kind = ComponentJobKind.Evaluation,
+            ImageReference = "matrix",
+            CreatorId = _participant.Id,
+            Status = succeeded ? ComponentJobStatus.Succeeded : ComponentJobStatus.Pending,
+            RetryAfter = DateTimeOffset.UtcNow.AddDays(1),
         };
         var evaluation = new GrandChallenge.Domain.Evaluations.Evaluation
         {
-            SubmissionId = submission.Id, PhaseId = _phase.Id, CreatorId = _participant.Id, MethodId = _method, JobId = job.Id, Published = published,
-            MetricsJson = succeeded ? """{"score": 0.5}""" : null, Rank = succeeded && published ? 1 : 0,
+            SubmissionId = submission.Id,
+            PhaseId = _phase.Id,
+            CreatorId = _participant.Id,
+            MethodId = _method,
+            JobId = job.Id,
+            Published = published,
+            MetricsJson = succeeded ? """{"score": 0.5}""" : null,
+            Rank = succeeded && published ? 1 : 0,
         };
         db.Submissions.Add(submission);
         db.ComponentJobs.Add(job);

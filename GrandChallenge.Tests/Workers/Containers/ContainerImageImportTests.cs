@@ -162,8 +162,15 @@ public sealed class ContainerImageImportTests(ContainerImageAppFixture fixture) 
 
         var first = await WaitForImportAsync((await UploadAsync(ContainerImageKind.Algorithm, algorithm, path)).Id);
         var again = await WaitForImportAsync((await UploadAsync(ContainerImageKind.Algorithm, algorithm, path)).Id);
-        var phaseA = await WaitForImportAsync((await UploadAsync(ContainerImageKind.Evaluation, Guid.NewGuid(), path)).Id);
+        var phaseAOwner = Guid.NewGuid();
+        var phaseA = await WaitForImportAsync((await UploadAsync(ContainerImageKind.Evaluation, phaseAOwner, path)).Id);
         var phaseB = await WaitForImportAsync((await UploadAsync(ContainerImageKind.Evaluation, Guid.NewGuid(), path)).Id);
+        phaseA.IsDesiredVersion.Should().BeTrue("a phase's newest completed evaluation method becomes its active one");
+
+        // A newer method for phase A takes over, so the first one may go.
+        var phaseANewer = await WaitForImportAsync((await UploadAsync(ContainerImageKind.Evaluation, phaseAOwner, path)).Id);
+        phaseANewer.IsDesiredVersion.Should().BeTrue();
+        Get(phaseA.Id).IsDesiredVersion.Should().BeFalse();
 
         first.ImportStatus.Should().Be(ContainerImageImportStatus.Completed);
         again.ImportStatus.Should().Be(ContainerImageImportStatus.Failed);
