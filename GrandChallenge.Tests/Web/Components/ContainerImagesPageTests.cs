@@ -18,6 +18,9 @@ namespace GrandChallenge.Tests.Web.Components;
 [Trait("Category", "Unit")]
 public sealed class ContainerImagesPageTests : BunitContextBase
 {
+    /// <summary>Generous: the suite runs test classes in parallel on two cores.</summary>
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
     private readonly InMemoryDatabase _db = new();
     private readonly string _root = TestEnvironment.NewTempDirectory("gc-page");
     private readonly CountingNotifier _notifier = new();
@@ -75,7 +78,7 @@ public sealed class ContainerImagesPageTests : BunitContextBase
         await SetStatusAsync(image.Id, ContainerImageImportStatus.Failed, "The container runs as root. Set a non-root USER in the Dockerfile.");
         _notifier.Publish(ContainerImageConventions.AllTopic, image.Id);
 
-        page.WaitForAssertion(() => Chip(page, image.Id).Should().Be("Failed"));
+        page.WaitForAssertion(() => Chip(page, image.Id).Should().Be("Failed"), Wait);
         page.Find($"[data-image-message='{image.Id}']").TextContent.Should().Be("The container runs as root. Set a non-root USER in the Dockerfile.");
     }
 
@@ -83,11 +86,11 @@ public sealed class ContainerImagesPageTests : BunitContextBase
     public async Task An_image_uploaded_elsewhere_appears_without_a_reload_and_the_page_stops_listening_when_closed()
     {
         var page = Render<ContainerImagesPage>();
-        page.WaitForAssertion(() => page.Markup.Should().Contain("No container images yet."));
+        page.WaitForAssertion(() => page.Markup.Should().Contain("No container images yet."), Wait);
 
         var image = (await _images.CreateAsync(ContainerImageKind.Workstation, null, _admin, new MemoryStream(new byte[10]), "viewer.tar", null)).Value!;
 
-        page.WaitForAssertion(() => Chip(page, image.Id).Should().Be("Queued"));
+        page.WaitForAssertion(() => Chip(page, image.Id).Should().Be("Queued"), Wait);
         page.Find("#image-table").TextContent.Should().Contain("viewer.tar").And.Contain("Workstation");
 
         _notifier.Active.Should().Be(1);
@@ -111,7 +114,7 @@ public sealed class ContainerImagesPageTests : BunitContextBase
         page.Find("#image-table").TextContent.Should().Contain("aaaaaaaaaaaa");
         page.FindAll("button").Single(b => b.TextContent.Trim() == "Activate").Click();
 
-        page.WaitForAssertion(() => page.FindAll("button").Should().NotContain(b => b.TextContent.Trim() == "Activate" || b.TextContent.Trim() == "Remove"));
+        page.WaitForAssertion(() => page.FindAll("button").Should().NotContain(b => b.TextContent.Trim() == "Activate" || b.TextContent.Trim() == "Remove"), Wait);
         (await _images.GetAsync(image.Id))!.IsDesiredVersion.Should().BeTrue();
     }
 
@@ -145,7 +148,7 @@ public sealed class ContainerImagesPageTests : BunitContextBase
         image.Filename.Should().Be("viewer.tar.gz");
         image.Comment.Should().Be("nightly build");
         image.SizeBytes.Should().Be(5000);
-        page.WaitForAssertion(() => Chip(page, image.Id).Should().Be("Queued"));
+        page.WaitForAssertion(() => Chip(page, image.Id).Should().Be("Queued"), Wait);
         page.Find("#image-table").TextContent.Should().Contain("viewer.tar.gz").And.Contain("Workstation").And.Contain("nightly build");
         page.Find("#image-upload-done").TextContent.Should().Contain("viewer.tar.gz was uploaded.");
         page.FindAll("#image-storing").Should().BeEmpty();
@@ -162,10 +165,10 @@ public sealed class ContainerImagesPageTests : BunitContextBase
         var picker = page.FindComponent<ResumableUpload>();
 
         await picker.Instance.ReportCompleted(zip.Id.ToString());
-        page.WaitForAssertion(() => page.Find("#image-error").TextContent.Should().Be(ContainerImageService.BadFilename));
+        page.WaitForAssertion(() => page.Find("#image-error").TextContent.Should().Be(ContainerImageService.BadFilename), Wait);
 
         await picker.Instance.ReportCompleted(Guid.NewGuid().ToString());
-        page.WaitForAssertion(() => page.Find("#image-error").TextContent.Should().Be(ContainerImageService.NoSuchUpload));
+        page.WaitForAssertion(() => page.Find("#image-error").TextContent.Should().Be(ContainerImageService.NoSuchUpload), Wait);
 
         (await _images.ListAsync(0, 10)).Count.Should().Be(0);
         page.Markup.Should().Contain("No container images yet.");

@@ -16,6 +16,9 @@ namespace GrandChallenge.Tests.Web.Components;
 [Trait("Category", "Unit")]
 public sealed class JobPageTests : BunitContextBase
 {
+    /// <summary>Generous: the suite runs test classes in parallel on two cores.</summary>
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
     private readonly InMemoryDatabase _db = new();
     private readonly ChangeNotifier _notifier = new();
     private readonly Guid _jobId;
@@ -56,12 +59,12 @@ public sealed class JobPageTests : BunitContextBase
         var at = DateTimeOffset.Parse("2026-01-02T03:04:05Z");
 
         _notifier.Publish(ComponentJobExecutor.LogTopic(_jobId), new LogLine(at, LogSource.Stdout, "start"));
-        page.WaitForAssertion(() => page.Find("#job-log").TextContent.Should().Contain("start"));
+        page.WaitForAssertion(() => page.Find("#job-log").TextContent.Should().Contain("start"), Wait);
 
         // A status announcement that reaches the page after the first line (the run is not recorded yet).
         await UpdateAsync(s => s.SetProperty(j => j.StartedAt, at));
         _notifier.Publish(ComponentJobExecutor.Topic(_jobId), new ComponentJobUpdate(_jobId, ComponentJobStatus.Executing, null));
-        page.WaitForAssertion(() => page.Find("table").TextContent.Should().Contain("2026-01-02 03:04:05Z"));
+        page.WaitForAssertion(() => page.Find("table").TextContent.Should().Contain("2026-01-02 03:04:05Z"), Wait);
         page.Find("#job-log").TextContent.Should().Contain("start", "nothing replaced the line shown live");
 
         await UpdateAsync(s => s
@@ -69,7 +72,7 @@ public sealed class JobPageTests : BunitContextBase
             .SetProperty(j => j.Stdout, "recorded start\nrecorded end")
             .SetProperty(j => j.ExitCode, 0));
         _notifier.Publish(ComponentJobExecutor.Topic(_jobId), new ComponentJobUpdate(_jobId, ComponentJobStatus.Succeeded, null));
-        page.WaitForAssertion(() => page.Find("#job-status").TextContent.Should().Be("Succeeded"));
+        page.WaitForAssertion(() => page.Find("#job-status").TextContent.Should().Be("Succeeded"), Wait);
         page.Find("#job-log").TextContent.Should().Be("recorded start\nrecorded end");
     }
 
