@@ -20,7 +20,7 @@ public sealed partial class ContainerImagesPageBrowserTests(KestrelAppFixture fi
 
     private readonly string _temp = TestEnvironment.NewTempDirectory("gc-browser-images");
     private readonly ConcurrentDictionary<int, int> _partRequests = new();
-    private readonly List<string> _engineReferences = [];
+    private string? _archiveName;
     private IBrowserContext _context = default!;
     private IPage _page = default!;
 
@@ -35,9 +35,11 @@ public sealed partial class ContainerImagesPageBrowserTests(KestrelAppFixture fi
     public async Task DisposeAsync()
     {
         await _context.DisposeAsync();
-        foreach (var reference in _engineReferences)
+        // Whatever the test reached, the image it imported leaves the engine.
+        var imported = fixture.App.Db(db => db.ContainerImages.Where(i => i.Filename == _archiveName).Select(i => new { i.Kind, i.Id }).ToList());
+        foreach (var image in imported)
         {
-            await DockerTestImages.RemoveAsync(reference);
+            await DockerTestImages.RemoveAsync(ContainerImageConventions.EngineTag(image.Kind, image.Id));
         }
 
         Directory.Delete(_temp, recursive: true);
@@ -61,7 +63,7 @@ public sealed partial class ContainerImagesPageBrowserTests(KestrelAppFixture fi
     private async Task UploadImportAndActivateAsync()
     {
         var (archive, imageId) = await BuildArchiveAsync();
-        var fileName = Path.GetFileName(archive);
+        var fileName = _archiveName = Path.GetFileName(archive);
         var username = $"pageadmin{Guid.NewGuid():N}"[..16];
         var admin = await fixture.App.CreateUserAsync(username, siteAdmin: true, password: Password);
         await _page.GotoAsync("account/login");
@@ -113,7 +115,6 @@ public sealed partial class ContainerImagesPageBrowserTests(KestrelAppFixture fi
 
         _partRequests.Should().BeEquivalentTo(new Dictionary<int, int> { [1] = 1, [2] = 2, [3] = 1 }, "three 8 MiB parts, part 2 sent twice");
         var image = fixture.App.Db(db => db.ContainerImages.Single(i => i.Filename == fileName));
-        _engineReferences.Add(ContainerImageConventions.EngineTag(image.Kind, image.Id));
         (image.Kind, image.ImportStatus, image.IsDesiredVersion, image.ImageSha256, image.SizeBytes)
             .Should().Be((ContainerImageKind.Evaluation, ContainerImageImportStatus.Completed, true, imageId, new FileInfo(archive).Length));
         (await DockerTestImages.RunAsync("docker", "image", "inspect", "--format", "{{.Id}}", ContainerImageConventions.EngineTag(image.Kind, image.Id)))
