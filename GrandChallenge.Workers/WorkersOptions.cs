@@ -22,6 +22,13 @@ public sealed class WorkersOptions
     [Range(0.1, 64)]
     public double CpusPerJob { get; set; } = 1;
 
+    /// <summary>
+    /// Seconds before a job whose run the engine or the disk failed is tried again; the n-th retry waits n times as long.
+    /// After <c>ComponentJobExecutor.MaxInfrastructureAttempts</c> attempts the job fails.
+    /// </summary>
+    [Range(0, 3600)]
+    public int RetryDelaySeconds { get; set; } = 10;
+
     /// <summary>Cap on what one container may write to /output.</summary>
     [Range(1L << 20, 1L << 40)]
     public long MaxOutputBytes { get; set; } = 1L << 30;

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using GrandChallenge.Domain.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
@@ -22,14 +23,20 @@ public sealed class ComponentJobStore(
     private readonly ILogger _logger = logger ?? NullLogger<ComponentJobStore>.Instance;
 
     /// <summary>Moves the job from one of <paramref name="from"/> to <paramref name="to"/>; false when it was not in one of them.</summary>
-    public async Task<bool> TransitionAsync(
+    public Task<bool> TransitionAsync(
         Guid jobId, ComponentJobStatus[] from, ComponentJobStatus to,
-        Action<UpdateSettersBuilder<ComponentJob>>? also = null, CancellationToken ct = default)
+        Action<UpdateSettersBuilder<ComponentJob>>? also = null, CancellationToken ct = default) =>
+        TransitionWhereAsync(jobId, from, to, null, also, ct);
+
+    /// <summary>A transition that also requires the row to match <paramref name="when"/>.</summary>
+    private async Task<bool> TransitionWhereAsync(
+        Guid jobId, ComponentJobStatus[] from, ComponentJobStatus to, Expression<Func<ComponentJob, bool>>? when,
+        Action<UpdateSettersBuilder<ComponentJob>>? also, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = clock.GetUtcNow();
-        var changed = await db.ComponentJobs
-            .Where(j => j.Id == jobId && from.Contains(j.Status))
+        var rows = db.ComponentJobs.Where(j => j.Id == jobId && from.Contains(j.Status));
+        var changed = await (when is null ? rows : rows.Where(when))
             .ExecuteUpdateAsync(s =>
             {
                 s.SetProperty(j => j.Status, to).SetProperty(j => j.Modified, now);
@@ -124,7 +131,10 @@ public sealed class ComponentJobStore(
                 return null;
             }
 
-            if (await TransitionAsync(next.Id, ComponentJobStatus.Pending, ComponentJobStatus.Provisioned,
+            // RetryAfter is checked again: since the read, another worker may have claimed the job, hit an engine
+            // fault and put it back to wait.
+            if (await TransitionWhereAsync(next.Id, [ComponentJobStatus.Pending], ComponentJobStatus.Provisioned,
+                    j => j.RetryAfter == null || j.RetryAfter <= now,
                     s => s.SetProperty(j => j.ClaimToken, claimToken).SetProperty(j => j.WorkerNode, node).SetProperty(j => j.ClaimedAt, now), ct))
             {
                 return await FindAsync(next.Id, ct);

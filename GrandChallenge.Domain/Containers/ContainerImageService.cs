@@ -2,6 +2,7 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Uploads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,10 +33,18 @@ public interface IContainerImageService
 {
     /// <summary>
     /// Stores an uploaded <c>docker save</c> archive and queues its import. The stream is copied to storage as it
-    /// arrives, never held in memory. (The resumable uploads feature will add a variant that takes a finished upload.)
+    /// arrives, never held in memory.
     /// </summary>
     Task<Result<ContainerImageInfo>> CreateAsync(
         ContainerImageKind kind, Guid? ownerId, Actor actor, Stream archive, string filename, string? comment, CancellationToken ct = default);
+
+    /// <summary>
+    /// As <see cref="CreateAsync"/>, from one of the actor's finished resumable uploads (large archives), which is
+    /// deleted once the image holds its own copy. A refused request (field <c>upload_id</c> for a missing or
+    /// unfinished upload) leaves the upload as it was.
+    /// </summary>
+    Task<Result<ContainerImageInfo>> CreateFromUploadAsync(
+        ContainerImageKind kind, Guid? ownerId, Actor actor, Guid uploadId, string? comment, CancellationToken ct = default);
 
     Task<ContainerImageInfo?> GetAsync(Guid id, CancellationToken ct = default);
 
@@ -58,6 +67,7 @@ public interface IContainerImageService
 public sealed class ContainerImageService(
     IDbContextFactory<AppDbContext> dbFactory,
     IBlobStore blobs,
+    IUploadService uploads,
     IContainerImageJobs jobs,
     IContainerImageUsage usage,
     IChangeNotifier notifier,
@@ -68,6 +78,7 @@ public sealed class ContainerImageService(
     public const int MaxFilenameLength = 128;
     public const int MaxCommentLength = 1000;
     public const string BadFilename = "The file must be a .tar, .tar.gz or .tar.xz docker save archive.";
+    public const string NoSuchUpload = "No finished upload of yours has that upload_id.";
 
     private static readonly ContainerImageImportStatus[] Importing =
         [ContainerImageImportStatus.Queued, ContainerImageImportStatus.ReQueued, ContainerImageImportStatus.Started];
@@ -150,6 +161,34 @@ public sealed class ContainerImageService(
 
         Publish(image.Id);
         return Result<ContainerImageInfo>.Ok((await GetAsync(image.Id, CancellationToken.None))!);
+    }
+
+    public async Task<Result<ContainerImageInfo>> CreateFromUploadAsync(
+        ContainerImageKind kind, Guid? ownerId, Actor actor, Guid uploadId, string? comment, CancellationToken ct = default)
+    {
+        if (!await CanManageAsync(actor, kind, ownerId, ct))
+        {
+            return Result<ContainerImageInfo>.Fail("You may not add container images here.");
+        }
+
+        var opened = await uploads.OpenCompletedAsync(actor, uploadId, ct);
+        if (!opened.Succeeded)
+        {
+            return Result<ContainerImageInfo>.Invalid("upload_id", opened.NotFound ? NoSuchUpload : opened.Error!);
+        }
+
+        Result<ContainerImageInfo> result;
+        await using (var upload = opened.Value!)
+        {
+            result = await CreateAsync(kind, ownerId, actor, upload.Content, upload.Info.Filename, comment, ct);
+        }
+
+        if (result.Succeeded)
+        {
+            await uploads.DeleteAsync(actor, uploadId, CancellationToken.None);
+        }
+
+        return result;
     }
 
     public async Task<ContainerImageInfo?> GetAsync(Guid id, CancellationToken ct = default)
@@ -374,6 +413,7 @@ public static class ContainerImageServiceCollectionExtensions
     public static IServiceCollection AddContainerImages(this IServiceCollection services)
     {
         services.AddOptions<ContainerImageOptions>().BindConfiguration(ContainerImageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddUploadServices();
         services.TryAddSingleton<DockerArchiveInspector>();
         services.TryAddSingleton<IContainerImageUsage, ComponentJobImageUsage>();
         services.TryAddSingleton<IContainerImageService, ContainerImageService>();

@@ -1,6 +1,9 @@
+using System.Data.Common;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 
 namespace GrandChallenge.Tests.Domain;
@@ -95,6 +98,33 @@ public sealed class ComponentJobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_put_back_to_wait_between_reading_the_queue_and_claiming_it_is_not_claimed_early()
+    {
+        var meanwhile = new BeforeFirstJobUpdate();
+        using var database = new InMemoryDatabase(_clock, meanwhile);
+        var store = new ComponentJobStore(database, _clock);
+        var job = new ComponentJob { ImageReference = "img" };
+        using (var db = database.CreateDbContext())
+        {
+            db.ComponentJobs.Add(job);
+            db.SaveChanges();
+        }
+
+        // Another worker claimed the job after this one read the queue, hit an engine fault and put it back to wait.
+        meanwhile.Action = () =>
+        {
+            using var db = database.CreateDbContext();
+            db.ComponentJobs.Where(j => j.Id == job.Id).ExecuteUpdate(s => s.SetProperty(j => j.RetryAfter, _clock.GetUtcNow().AddSeconds(10)).SetProperty(j => j.Attempt, 1));
+        };
+
+        (await store.ClaimNextAsync("t1", "node", 4)).Should().BeNull("the job waits until its RetryAfter");
+        meanwhile.Ran.Should().BeTrue();
+        (await store.FindAsync(job.Id))!.Status.Should().Be(ComponentJobStatus.Pending);
+        _clock.Advance(TimeSpan.FromSeconds(11));
+        (await store.ClaimNextAsync("t2", "node", 4))!.Id.Should().Be(job.Id);
+    }
+
+    [Fact]
     public async Task Transitions_are_compare_and_set()
     {
         var job = Job(null);
@@ -118,5 +148,26 @@ public sealed class ComponentJobStoreTests : IDisposable
         var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => _store.ClaimNextAsync($"t{i}", "node", 100)));
 
         claims.Where(c => c is not null).Select(c => c!.Id).Should().OnlyHaveUniqueItems();
+    }
+
+    /// <summary>Runs <see cref="Action"/> once, just before the first UPDATE of a job reaches the database.</summary>
+    private sealed class BeforeFirstJobUpdate : DbCommandInterceptor
+    {
+        private int _ran;
+
+        public Action Action { get; set; } = () => { };
+
+        public bool Ran => _ran == 1;
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.TrimStart().StartsWith("UPDATE \"ComponentJobs\"", StringComparison.Ordinal) && Interlocked.Exchange(ref _ran, 1) == 0)
+            {
+                Action();
+            }
+
+            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
+        }
     }
 }

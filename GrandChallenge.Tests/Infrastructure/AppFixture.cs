@@ -1,9 +1,12 @@
 using GrandChallenge.Domain.Data;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrandChallenge.Tests.Infrastructure;
 
-/// <summary>One host and database per test class; the provider (and any extra settings) come from the derived fixture.</summary>
-public abstract class AppFixture(DatabaseProvider provider, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null) : IAsyncLifetime
+/// <summary>One host and database per test class; the provider (and any extra settings or services) come from the derived fixture.</summary>
+public abstract class AppFixture(
+    DatabaseProvider provider, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null)
+    : IAsyncLifetime
 {
     private TestDatabase? _database;
 
@@ -14,7 +17,7 @@ public abstract class AppFixture(DatabaseProvider provider, bool kestrel = false
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(provider);
-        App = new GrandChallengeAppFactory(_database, kestrel, settings);
+        App = new GrandChallengeAppFactory(_database, kestrel, settings, services);
         _ = App.Services; // boots the host: migrations, first site admin, scheduler
     }
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -14,9 +15,11 @@ namespace GrandChallenge.Tests.Infrastructure;
 
 /// <summary>
 /// The real web host on a real database of its own (SQLite file or PostgreSQL), optionally on a loopback Kestrel port,
-/// with optional extra settings (e.g. <c>Uploads:MaxPartBytes</c>) applied after the defaults.
+/// with optional extra settings (e.g. <c>Uploads:MaxPartBytes</c>) applied after the defaults, and optionally services
+/// replaced after the host registered its own (e.g. a container runner that injects engine faults).
 /// </summary>
-public class GrandChallengeAppFactory(TestDatabase database, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null)
+public class GrandChallengeAppFactory(
+    TestDatabase database, bool kestrel = false, IReadOnlyDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     public TestDatabase Database { get; } = database;
@@ -36,6 +39,11 @@ public class GrandChallengeAppFactory(TestDatabase database, bool kestrel = fals
         }
 
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
+
         if (kestrel)
         {
             UseKestrel(options => options.Listen(IPAddress.Loopback, 0));

@@ -1,6 +1,7 @@
 using GrandChallenge.Domain.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace GrandChallenge.Tests.Infrastructure;
 
@@ -10,12 +11,13 @@ public sealed class InMemoryDatabase : IDbContextFactory<AppDbContext>, IDisposa
     private readonly SqliteConnection _connection;
     private readonly DbContextOptions _options;
 
-    public InMemoryDatabase(TimeProvider? clock = null)
+    public InMemoryDatabase(TimeProvider? clock = null, params IInterceptor[] interceptors)
     {
         _connection = new SqliteConnection("Data Source=:memory:");
         _connection.Open();
         var builder = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(_connection);
         builder.AddInterceptors(new TimestampInterceptor(clock ?? TimeProvider.System));
+        builder.AddInterceptors(interceptors);
         _options = builder.Options;
         using var db = CreateDbContext();
         db.Database.Migrate();

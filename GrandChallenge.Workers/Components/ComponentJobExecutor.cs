@@ -28,7 +28,6 @@ public sealed class ComponentJobExecutor(
     ILogger<ComponentJobExecutor> logger)
 {
     public const int MaxInfrastructureAttempts = 3;
-    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CancelPollInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly SemaphoreSlim _slots = new(workerOptions.Value.Slots, workerOptions.Value.Slots);
@@ -279,7 +278,7 @@ public sealed class ComponentJobExecutor(
     private async Task RequeueOrFailAsync(ComponentJob job, Exception e)
     {
         logger.LogWarning(e, "Infrastructure fault on job {Job}, attempt {Attempt}", job.Id, job.Attempt);
-        var retryAfter = clock.GetUtcNow() + RetryDelay * (job.Attempt + 1);
+        var retryAfter = clock.GetUtcNow() + TimeSpan.FromSeconds(workerOptions.Value.RetryDelaySeconds) * (job.Attempt + 1);
         if (job.Attempt + 1 < MaxInfrastructureAttempts
             && await store.TransitionAsync(job.Id, [ComponentJobStatus.Provisioned, ComponentJobStatus.Executing], ComponentJobStatus.Pending,
                 s => s.SetProperty(j => j.Attempt, job.Attempt + 1).SetProperty(j => j.ClaimToken, (string?)null)

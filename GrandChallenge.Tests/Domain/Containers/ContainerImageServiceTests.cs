@@ -3,8 +3,10 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace GrandChallenge.Tests.Domain.Containers;
@@ -21,13 +23,17 @@ public sealed class ContainerImageServiceTests : IDisposable
     private readonly FakeUsage _usage = new();
     private readonly RecordingNotifier _notifier = new();
     private readonly ContainerImageOptions _options = new() { MaxArchiveBytes = 64 * 1024 };
+    private readonly UploadService _uploads;
     private readonly ContainerImageService _service;
 
     public ContainerImageServiceTests()
     {
         _blobs = new LocalBlobStore(new DataDirectory(_root));
         _admin = AddUserAsync().GetAwaiter().GetResult() with { IsSiteAdmin = true };
-        _service = new ContainerImageService(_db, _blobs, _jobs, _usage, _notifier, new PermissionService(_db), Options.Create(_options), TimeProvider.System);
+        var data = new DataDirectory(_root);
+        _uploads = new UploadService(_db, _blobs, new UploadSigner(data), _notifier, Options.Create(new UploadOptions()), TimeProvider.System,
+            NullLogger<UploadService>.Instance);
+        _service = new ContainerImageService(_db, _blobs, _uploads, _jobs, _usage, _notifier, new PermissionService(_db), Options.Create(_options), TimeProvider.System);
     }
 
     public void Dispose()
@@ -111,6 +117,36 @@ public sealed class ContainerImageServiceTests : IDisposable
         stranger.Error.Should().Be("You may not add container images here.");
         evaluation.Succeeded.Should().BeFalse();
         allowed.Succeeded.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_finished_upload_becomes_an_image_and_is_deleted_but_an_unfinished_or_foreign_one_is_refused_and_left_alone()
+    {
+        var finished = (await _uploads.UploadFileAsync(_admin, "algo.tar.xz", Archive(3000), 3000, null)).Value!;
+        var unfinished = (await _uploads.CreateAsync(_admin, "big.tar", 1L << 30, null)).Value!;
+        var other = await AddUserAsync();
+        var foreign = (await _uploads.UploadFileAsync(other, "theirs.tar", Archive(10), 10, null)).Value!;
+
+        var refused = await _service.CreateFromUploadAsync(ContainerImageKind.Algorithm, null, _admin, unfinished.Id, null);
+        var notYours = await _service.CreateFromUploadAsync(ContainerImageKind.Algorithm, null, _admin, foreign.Id, null);
+        var noRights = await _service.CreateFromUploadAsync(ContainerImageKind.Algorithm, null, other, foreign.Id, null);
+
+        refused.FieldErrors!["upload_id"].Should().Equal("The upload 'big.tar' is not completed; finish it before using it.");
+        notYours.FieldErrors!["upload_id"].Should().Equal(ContainerImageService.NoSuchUpload);
+        noRights.Error.Should().Be("You may not add container images here.");
+        NothingKept();
+        (await _uploads.GetAsync(_admin, unfinished.Id)).Succeeded.Should().BeTrue();
+        (await _uploads.GetAsync(other, foreign.Id)).Succeeded.Should().BeTrue();
+
+        var created = await _service.CreateFromUploadAsync(ContainerImageKind.Algorithm, null, _admin, finished.Id, " from gcapi ");
+
+        created.Error.Should().BeNull();
+        var image = created.Value!;
+        (image.Filename, image.SizeBytes, image.Comment, image.ImportStatus).Should().Be(("algo.tar.xz", 3000L, "from gcapi", ContainerImageImportStatus.Queued));
+        _blobs.Exists($"container-images/{image.Id}/algo.tar.xz").Should().BeTrue();
+        _jobs.Imports.Should().Equal((image.Id, TimeSpan.Zero));
+        (await _uploads.GetAsync(_admin, finished.Id)).NotFound.Should().BeTrue("the image holds its own copy");
+        _blobs.Exists(finished.FileKey).Should().BeFalse();
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class ResumableUploadTests : BunitContextBase
 
         var attach = _module.VerifyInvoke("attach");
         attach.Arguments[2]!.GetType().GetProperty("partSize")!.GetValue(attach.Arguments[2]).Should().Be((int)(4 * MiB));
+        attach.Arguments[2]!.GetType().GetProperty("maxBytes")!.GetValue(attach.Arguments[2]).Should().BeNull("no limit but the server's unless a feature sets one");
         cut.Find("#up-input").GetAttribute("type").Should().Be("file");
         cut.Find("label[for='up-input']").TextContent.Trim().Should().Be("Choose a file");
         cut.FindAll("#up-bar").Should().BeEmpty("no progress is shown before a file is picked");

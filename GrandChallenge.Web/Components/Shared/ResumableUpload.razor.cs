@@ -1,3 +1,4 @@
+using GrandChallenge.Domain.Uploads;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 
@@ -18,6 +19,12 @@ public partial class ResumableUpload : IAsyncDisposable
 
     /// <summary>Size of each part sent, in MiB.</summary>
     [Parameter] public int PartSizeMiB { get; set; } = 8;
+
+    /// <summary>The file picker's <c>accept</c> filter, e.g. <c>.tar,.gz,.xz</c>.</summary>
+    [Parameter] public string? Accept { get; set; }
+
+    /// <summary>The largest file the feature takes; a larger one is refused before anything is sent.</summary>
+    [Parameter] public long? MaxBytes { get; set; }
 
     private ElementReference _input;
     private IJSObjectReference? _module;
@@ -42,7 +49,12 @@ public partial class ResumableUpload : IAsyncDisposable
 
         _module = await JS.InvokeAsync<IJSObjectReference>("import", $"./{Assets["js/resumable-upload.js"]}");
         _self = DotNetObjectReference.Create(this);
-        await _module.InvokeVoidAsync("attach", _input, _self, new { partSize = PartSizeMiB * 1024 * 1024 });
+        await _module.InvokeVoidAsync("attach", _input, _self, new
+        {
+            partSize = PartSizeMiB * 1024 * 1024,
+            maxBytes = MaxBytes,
+            tooLarge = MaxBytes is { } max ? $"The file is larger than {ByteSize.Format(max)}, the most accepted here." : null,
+        });
     }
 
     [JSInvokable]

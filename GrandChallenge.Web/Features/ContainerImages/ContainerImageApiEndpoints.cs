@@ -1,8 +1,6 @@
 using System.Security.Claims;
-using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Identity;
-using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Web.Features.Api;
 using GrandChallenge.Web.Features.Identity;
 using Microsoft.AspNetCore.Antiforgery;
@@ -33,7 +31,8 @@ public static class ContainerImageApiEndpoints
         images.MapGet("/{id:guid}/", GetAsync).WithSummary("One container image with its import status.");
         images.MapPost("/", CreateAsync)
             .WithSummary("Upload a docker save archive (.tar, .tar.gz, .tar.xz) as multipart/form-data: the fields kind "
-                         + "(evaluation, algorithm or workstation), optional owner and comment, then file. The import runs in the background.");
+                         + "(evaluation, algorithm or workstation), optional owner and comment, then file; or, instead of file, upload_id naming a "
+                         + "finished resumable upload (/api/v1/uploads/), which is then deleted. The import runs in the background.");
         images.MapPost("/{id:guid}/activate/", ActivateAsync).WithSummary("Make a completed image the active version of its owner.");
         images.MapDelete("/{id:guid}/", RemoveAsync).WithSummary("Remove an image that is neither the active version nor in use.");
     }
@@ -65,7 +64,7 @@ public static class ContainerImageApiEndpoints
         await images.GetAsync(id, ct) is { } image ? TypedResults.Ok(ToDto(request, image)) : TypedResults.NotFound();
 
     private static async Task<Results<Created<ContainerImageDto>, ProblemHttpResult>> CreateAsync(
-        HttpContext context, ClaimsPrincipal principal, IContainerImageService images, IUploadService uploads, IOptions<ContainerImageOptions> options,
+        HttpContext context, ClaimsPrincipal principal, IContainerImageService images, IOptions<ContainerImageOptions> options,
         IAntiforgery antiforgery, IOptions<AntiforgeryOptions> antiforgeryOptions, CancellationToken ct)
     {
         var request = context.Request;
@@ -145,17 +144,16 @@ public static class ContainerImageApiEndpoints
 
         if (fields.GetValueOrDefault("upload_id") is { Length: > 0 } uploadText)
         {
-            return await CreateFromUploadAsync(request, principal, images, uploads, fields, uploadText, ct);
+            return await CreateFromUploadAsync(request, principal, images, fields, uploadText, ct);
         }
 
         return ApiConventions.Invalid(Error("file", "Attach the docker save archive as the field file, or name a finished upload in upload_id."),
             "Attach the docker save archive as the field file, or name a finished upload in upload_id.");
     }
 
-    /// <summary>A large archive sent first through the resumable uploads API: it is moved into the image store, then the upload is deleted.</summary>
+    /// <summary>A large archive sent first through the resumable uploads API: it is copied into the image store, then the upload is deleted.</summary>
     private static async Task<Results<Created<ContainerImageDto>, ProblemHttpResult>> CreateFromUploadAsync(
-        HttpRequest request, ClaimsPrincipal principal, IContainerImageService images, IUploadService uploads,
-        Dictionary<string, string> fields, string uploadText, CancellationToken ct)
+        HttpRequest request, ClaimsPrincipal principal, IContainerImageService images, Dictionary<string, string> fields, string uploadText, CancellationToken ct)
     {
         if (!ContainerImageConventions.TryParseKind(fields.GetValueOrDefault("kind"), out var kind))
         {
@@ -173,27 +171,14 @@ public static class ContainerImageApiEndpoints
             owner = ownerId;
         }
 
-        var actor = Actor.From(principal);
+        // gcapi sends the upload's api_url; its last segment is the id.
         var uploadId = Guid.TryParse(uploadText.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(), out var id) ? id : Guid.Empty;
-        var opened = await uploads.OpenCompletedAsync(actor, uploadId, ct);
-        if (opened.NotFound || !opened.Succeeded)
-        {
-            var message = opened.NotFound ? "No finished upload of yours has that upload_id." : opened.Error!;
-            return ApiConventions.Invalid(Error("upload_id", message), message);
-        }
-
-        Result<ContainerImageInfo> result;
-        await using (var upload = opened.Value!)
-        {
-            result = await images.CreateAsync(kind, owner, actor, upload.Content, upload.Info.Filename, fields.GetValueOrDefault("comment"), ct);
-        }
-
+        var result = await images.CreateFromUploadAsync(kind, owner, Actor.From(principal), uploadId, fields.GetValueOrDefault("comment"), ct);
         if (!result.Succeeded)
         {
             return ApiConventions.Invalid(result.FieldErrors, result.Error!);
         }
 
-        await uploads.DeleteAsync(actor, uploadId, ct);
         var dto = ToDto(request, result.Value!);
         return TypedResults.Created(dto.ApiUrl, dto);
     }

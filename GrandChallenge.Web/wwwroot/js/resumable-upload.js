@@ -398,6 +398,11 @@ async function start(input, file, dotnet, options) {
     if (running.has(input)) {
         return;
     }
+    if (options.maxBytes && file.size > options.maxBytes) {
+        input.value = "";
+        await dotnet.invokeMethodAsync("ReportError", options.tooLarge).catch(() => { });
+        return;
+    }
     const upload = new ResumableUpload(file, dotnet, options);
     running.set(input, upload);
     const report = (method, ...args) => dotnet.invokeMethodAsync(method, ...args).catch(() => { });
