@@ -127,6 +127,8 @@ public sealed class ManageCommandTests : IDisposable
         await using var db = Database().CreateDbContext();
         (await db.Challenges.CountAsync()).Should().Be(2);
         (await db.ObjectRoles.CountAsync()).Should().Be(3);
+        (await db.ChallengePages.CountAsync()).Should().Be(6, "each demo challenge has a home, a data and a rules page, once");
+        (await db.RegistrationQuestions.CountAsync()).Should().Be(1);
     }
 
     [Fact]

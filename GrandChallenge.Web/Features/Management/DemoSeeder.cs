@@ -57,11 +57,78 @@ public static class DemoSeeder
             Hidden = true,
         });
 
+        await EnsurePagesAsync(db, demo);
+        await EnsurePagesAsync(db, hidden);
+        if (!await db.RegistrationQuestions.AnyAsync(q => q.ChallengeId == demo.Id))
+        {
+            db.RegistrationQuestions.Add(new RegistrationQuestion
+            {
+                ChallengeId = demo.Id,
+                QuestionText = "Affiliation",
+                HelpText = "Your institute or company.",
+            });
+            await db.SaveChangesAsync();
+        }
+
         await permissions.GrantAsync(ObjectKinds.Challenge, demo.Id, ObjectRoles.Admin, ids["demo"]);
         await permissions.GrantAsync(ObjectKinds.Challenge, demo.Id, ObjectRoles.Participant, ids["demop"]);
         await permissions.GrantAsync(ObjectKinds.Challenge, hidden.Id, ObjectRoles.Admin, ids["demo"]);
         Console.WriteLine("Demo data is in place: challenges 'demo-challenge' (public) and 'hidden-demo' (hidden); 'demo' administers both, 'demop' participates in the first.");
         return 0;
+    }
+
+    /// <summary>A home page and a few more, when the challenge has none yet.</summary>
+    private static async Task EnsurePagesAsync(AppDbContext db, Challenge challenge)
+    {
+        if (await db.ChallengePages.AnyAsync(p => p.ChallengeId == challenge.Id))
+        {
+            return;
+        }
+
+        db.ChallengePages.AddRange(
+            new ChallengePage
+            {
+                ChallengeId = challenge.Id,
+                Slug = "home",
+                Title = "Home",
+                Order = 0,
+                ContentMarkdown = $"""
+                    ## {challenge.Title}
+
+                    {challenge.Description}
+
+                    1. **Join** the challenge with the button above.
+                    2. Read the [data description](/challenges/{challenge.ShortName}/pages/data) and the rules.
+                    3. Submit your predictions in a phase and watch the leaderboard.
+                    """,
+            },
+            new ChallengePage
+            {
+                ChallengeId = challenge.Id,
+                Slug = "data",
+                Title = "Data",
+                Order = 1,
+                ContentMarkdown = """
+                    ## Data
+
+                    | set | cases | labels |
+                    | --- | ---: | --- |
+                    | training | 500 | public |
+                    | test | 200 | hidden |
+
+                    Participants find the download links on this page once they are accepted.
+                    """,
+            },
+            new ChallengePage
+            {
+                ChallengeId = challenge.Id,
+                Slug = "rules",
+                Title = "Rules",
+                Order = 2,
+                Visibility = PageVisibility.RegisteredUsers,
+                ContentMarkdown = "## Rules\n\n- One account per person.\n- At most one submission a day.\n- Publish your method to be ranked.",
+            });
+        await db.SaveChangesAsync();
     }
 
     private static async Task<Challenge> EnsureChallengeAsync(AppDbContext db, Challenge challenge)
