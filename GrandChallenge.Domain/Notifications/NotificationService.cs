@@ -24,7 +24,7 @@ public sealed class NotificationService(IDbContextFactory<AppDbContext> dbFactor
 {
     public const int MaxMessageLength = 500;
 
-    public static string TopicFor(Guid userId) => $"notifications/{userId}";
+    public static string TopicFor(Guid userId) => NotificationTopics.User(userId);
 
     public async Task NotifyAsync(IEnumerable<Guid> userIds, string message, string? link = null, CancellationToken ct = default)
     {
