@@ -15,8 +15,8 @@ public sealed class EvaluationJobObserver(
     IDbContextFactory<AppDbContext> dbFactory,
     ILeaderboardService leaderboards,
     ISocketValueService values,
-    IChangeNotifier notifier,
-    TimeProvider clock) : IComponentJobObserver
+    INotificationService notifications,
+    IChangeNotifier notifier) : IComponentJobObserver
 {
     public async Task JobFinishedAsync(Guid jobId, ComponentJobKind kind, ComponentJobStatus status, CancellationToken ct)
     {
@@ -43,6 +43,7 @@ public sealed class EvaluationJobObserver(
             var phase = await db.Phases.AsNoTracking().Where(p => p.Id == phaseId)
                 .Join(db.Challenges, p => p.ChallengeId, c => c.Id, (p, c) => new { p.Title, p.Slug, c.ShortName })
                 .SingleAsync(ct);
+            await db.SaveChangesAsync(ct);
             if (evaluation.CreatorId is { } userId)
             {
                 var outcome = status switch
@@ -51,19 +52,8 @@ public sealed class EvaluationJobObserver(
                     ComponentJobStatus.Failed => "failed",
                     _ => "was cancelled",
                 };
-                db.Notifications.Add(new Notification
-                {
-                    UserId = userId,
-                    Message = $"Your evaluation in {phase.Title} {outcome}.",
-                    Link = $"/challenges/{phase.ShortName}/evaluations/{evaluation.Id}",
-                    Created = clock.GetUtcNow(),
-                });
-            }
-
-            await db.SaveChangesAsync(ct);
-            if (evaluation.CreatorId is { } user)
-            {
-                notifier.Publish(NotificationTopics.User(user), user);
+                await notifications.NotifyAsync([userId], $"Your evaluation in {phase.Title} {outcome}.",
+                    $"/challenges/{phase.ShortName}/evaluations/{evaluation.Id}", ct);
             }
         }
 
