@@ -48,7 +48,7 @@ public static class RasterImageReader
         var alpha = !gray && info.AlphaType != SKAlphaType.Opaque;
         if (gray && IsSixteenBitGrayPng(data.AsSpan()))
         {
-            return Decode16BitGray(codec, info, fileName, options);
+            return Decode16BitGray(data.AsSpan(), info.Width, info.Height, fileName, options);
         }
 
         var channels = gray ? 1 : alpha ? 4 : 3;
@@ -97,37 +97,109 @@ public static class RasterImageReader
         };
     }
 
-    private static ImageVolume Decode16BitGray(SKCodec codec, SKImageInfo info, string fileName, ImageReadOptions? options)
+    /// <summary>
+    /// Skia only decodes 16-bit PNGs to 8 bits or half floats, which would lose precision of e.g. X-ray
+    /// data, so 16-bit grayscale PNGs (non-interlaced) are inflated and unfiltered here.
+    /// </summary>
+    private static ImageVolume Decode16BitGray(ReadOnlySpan<byte> file, int width, int height, string fileName, ImageReadOptions? options)
     {
-        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba16161616, SKAlphaType.Unpremul);
-        var wide = new byte[target.BytesSize64];
-        var decoded = codec.GetPixels(target, wide);
-        if (decoded != SKCodecResult.Success)
+        if (file[28] != 0)
         {
-            throw new ImageFormatException(decoded == SKCodecResult.IncompleteInput
-                ? $"{fileName} is truncated: the image data end early."
-                : $"{fileName} could not be decoded ({Describe(decoded)}).");
+            throw new ImageFormatException($"{fileName}: interlaced 16-bit PNGs are not supported.");
         }
 
-        var pixels = PixelBuffer.Allocate((long)info.Width * info.Height * 2, options);
-        var row = new byte[info.Width * 2];
-        for (var y = 0; y < info.Height; y++)
+        using var idat = new MemoryStream();
+        for (var at = 8; at + 12 <= file.Length;)
         {
-            var src = wide.AsSpan(y * target.RowBytes, info.Width * 8);
-            for (var x = 0; x < info.Width; x++)
+            var length = BinaryPrimitives.ReadInt32BigEndian(file[at..]);
+            if (length < 0 || at + 12L + length > file.Length)
             {
-                // Skia's 16161616 layout is native (little) endian; R holds the gray value.
-                BinaryPrimitives.WriteUInt16LittleEndian(row.AsSpan(x * 2), BinaryPrimitives.ReadUInt16LittleEndian(src[(x * 8)..]));
+                throw new ImageFormatException($"{fileName} is truncated: a PNG chunk runs past the end of the file.");
             }
 
-            pixels.Write((long)y * row.Length, row);
+            var type = file.Slice(at + 4, 4);
+            if (type.SequenceEqual("IDAT"u8))
+            {
+                idat.Write(file.Slice(at + 8, length));
+            }
+            else if (type.SequenceEqual("IEND"u8))
+            {
+                break;
+            }
+
+            at += 12 + length;
         }
 
-        return new ImageVolume(2, info.Width, info.Height, 1, 1, 1, PixelType.UInt16, ColorSpace.Gray, pixels) { SpacingValid = false };
+        var stride = width * 2;
+        var pixels = PixelBuffer.Allocate((long)stride * height, options);
+        try
+        {
+            idat.Position = 0;
+            using var z = new System.IO.Compression.ZLibStream(idat, System.IO.Compression.CompressionMode.Decompress);
+            var previous = new byte[stride];
+            var current = new byte[stride + 1];
+            var row = new byte[stride];
+            for (var y = 0; y < height; y++)
+            {
+                if (PixelBuffer.ReadFully(z, current) < current.Length)
+                {
+                    throw new ImageFormatException($"{fileName} is truncated: the image data end early.");
+                }
+
+                Unfilter(current[0], current.AsSpan(1), previous, 2, fileName);
+                for (var x = 0; x < width; x++)
+                {
+                    BinaryPrimitives.WriteUInt16LittleEndian(row.AsSpan(x * 2), BinaryPrimitives.ReadUInt16BigEndian(current.AsSpan(1 + (x * 2))));
+                }
+
+                pixels.Write((long)y * stride, row);
+                current.AsSpan(1).CopyTo(previous);
+            }
+
+            return new ImageVolume(2, width, height, 1, 1, 1, PixelType.UInt16, ColorSpace.Gray, pixels) { SpacingValid = false };
+        }
+        catch (InvalidDataException e)
+        {
+            pixels.Dispose();
+            throw new ImageFormatException($"{fileName}: the PNG image data are corrupt ({e.Message}).", e);
+        }
+        catch
+        {
+            pixels.Dispose();
+            throw;
+        }
+    }
+
+    private static void Unfilter(byte filter, Span<byte> line, ReadOnlySpan<byte> previous, int bpp, string fileName)
+    {
+        for (var i = 0; i < line.Length; i++)
+        {
+            int a = i >= bpp ? line[i - bpp] : 0;
+            int b = previous[i];
+            int c = i >= bpp ? previous[i - bpp] : 0;
+            line[i] = filter switch
+            {
+                0 => line[i],
+                1 => (byte)(line[i] + a),
+                2 => (byte)(line[i] + b),
+                3 => (byte)(line[i] + ((a + b) >> 1)),
+                4 => (byte)(line[i] + Paeth(a, b, c)),
+                _ => throw new ImageFormatException($"{fileName}: PNG row filter {filter} is not valid."),
+            };
+        }
+    }
+
+    private static int Paeth(int a, int b, int c)
+    {
+        var p = a + b - c;
+        var pa = Math.Abs(p - a);
+        var pb = Math.Abs(p - b);
+        var pc = Math.Abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
     private static bool IsSixteenBitGrayPng(ReadOnlySpan<byte> file) =>
-        file.Length > 26 && file[..8].SequenceEqual(ImageFormatDetector.PngSignature) && file.Slice(12, 4).SequenceEqual("IHDR"u8)
+        file.Length > 28 && file[..8].SequenceEqual(ImageFormatDetector.PngSignature) && file.Slice(12, 4).SequenceEqual("IHDR"u8)
         && file[24] == 16 && file[25] == 0;
 
     private static string Describe(SKCodecResult result) => result switch
