@@ -1,0 +1,137 @@
+using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Identity;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+
+namespace GrandChallenge.Web.Features.Evaluation;
+
+/// <summary>
+/// What the evaluation pages share: who is asking, how a page refuses (404 for what the actor may not know exists,
+/// 403 for what they may see but not use, the login page for anonymous visitors), and change-notifier subscriptions
+/// that end with the page.
+/// </summary>
+public abstract class EvaluationPageBase : ComponentBase, IDisposable
+{
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly Dictionary<string, IDisposable> _keyed = [];
+    private int _reloadQueued;
+
+    [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
+
+    /// <summary>Set while the page is prerendered, so a refusal also carries the right status code; null once interactive.</summary>
+    [CascadingParameter] private HttpContext? HttpContext { get; set; }
+
+    [Inject] protected NavigationManager Navigation { get; set; } = default!;
+
+    [Inject] protected IChangeNotifier Notifier { get; set; } = default!;
+
+    protected Actor Actor { get; private set; } = Actor.Anonymous;
+
+    /// <summary>The page is refused: it shows the not-found or access-denied view instead of its content.</summary>
+    protected PageRefusal Refusal { get; private set; }
+
+    protected async Task<Actor> ReadActorAsync()
+    {
+        Actor = Actor.From((await AuthState).User);
+        Refusal = PageRefusal.None;
+        return Actor;
+    }
+
+    protected void RefuseNotFound()
+    {
+        Refusal = PageRefusal.NotFound;
+        Navigation.NotFound();
+    }
+
+    /// <summary>Anonymous visitors are sent to the login page (they may be an admin who has not signed in); others see 403.</summary>
+    protected void RefuseForbidden()
+    {
+        if (!Actor.IsAuthenticated)
+        {
+            Refusal = PageRefusal.SignIn;
+            return;
+        }
+
+        Refusal = PageRefusal.Forbidden;
+        if (HttpContext is { Response.HasStarted: false } http)
+        {
+            http.Response.StatusCode = StatusCodes.Status403Forbidden;
+        }
+    }
+
+    /// <summary>Calls <paramref name="onChange"/> on the circuit's thread for every message on <paramref name="topic"/>, until the page closes.</summary>
+    protected void Listen(string topic, Func<Task> onChange) =>
+        _subscriptions.Add(Notifier.Subscribe(topic, _ => InvokeAsync(onChange)));
+
+    /// <summary><see cref="Listen(string, Func{Task})"/> with the message's payload.</summary>
+    protected void Listen(string topic, Func<object?, Task> onMessage) =>
+        _subscriptions.Add(Notifier.Subscribe(topic, payload => InvokeAsync(() => onMessage(payload))));
+
+    /// <summary>Like <see cref="Listen"/>, but once per key: listening again under a key replaces the earlier subscription.</summary>
+    protected void ListenOnce(string key, string topic, Func<Task> onChange)
+    {
+        if (!_keyed.ContainsKey(key))
+        {
+            _keyed[key] = Notifier.Subscribe(topic, _ => InvokeAsync(onChange));
+        }
+    }
+
+    /// <summary>Stops the keyed subscriptions whose key is not in <paramref name="keep"/>.</summary>
+    protected void StopListeningExcept(IReadOnlySet<string> keep)
+    {
+        foreach (var key in _keyed.Keys.Where(k => !keep.Contains(k)).ToList())
+        {
+            _keyed[key].Dispose();
+            _keyed.Remove(key);
+        }
+    }
+
+    protected void StopListening()
+    {
+        _subscriptions.ForEach(s => s.Dispose());
+        _subscriptions.Clear();
+        StopListeningExcept(new HashSet<string>());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="reload"/> soon, once for a burst of changes: a phase with thousands of evaluations finishing
+    /// re-ranks often, and the page need only show the latest state.
+    /// </summary>
+    protected async Task CoalesceAsync(Func<Task> reload, int delayMs = 200)
+    {
+        if (Interlocked.Exchange(ref _reloadQueued, 1) == 1)
+        {
+            return;
+        }
+
+        await Task.Delay(delayMs);
+        Interlocked.Exchange(ref _reloadQueued, 0);
+        await InvokeAsync(async () =>
+        {
+            await reload();
+            StateHasChanged();
+        });
+    }
+
+    protected string LoginUrl =>
+        $"account/login?returnUrl={Uri.EscapeDataString("/" + Navigation.ToBaseRelativePath(Navigation.Uri))}";
+
+    public void Dispose()
+    {
+        StopListening();
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
+
+public enum PageRefusal
+{
+    None,
+    NotFound,
+    Forbidden,
+    SignIn,
+}
