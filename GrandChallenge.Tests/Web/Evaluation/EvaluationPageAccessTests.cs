@@ -103,7 +103,7 @@ public sealed class EvaluationPageAccessTests(EvaluationPagesFixture fixture) : 
     {
         var path = $"{_public.PhasePath}/submit";
         await ExpectAsync(_publicClients, path, [200, 200, 200, 200, 200], "Upload *one* CSV file.");
-        await ExpectAsync(_hiddenClients, $"{_hidden.PhasePath}/submit", [404, 404, 200, 200, 200], "allowance");
+        await ExpectAsync(_hiddenClients, $"{_hidden.PhasePath}/submit", [404, 404, 200, 200, 200], "id=\"allowance\"");
 
         (await GetAsync(_publicClients[Anonymous], path)).Html.Should().Contain("Sign in to submit.").And.NotContain("submission-form");
         (await GetAsync(_publicClients[Stranger], path)).Html.Should().Contain("Register first").And.NotContain("submission-form");
