@@ -14,7 +14,9 @@ public abstract class EvaluationPageBase : ComponentBase, IDisposable
 {
     private readonly List<IDisposable> _subscriptions = [];
     private readonly Dictionary<string, IDisposable> _keyed = [];
-    private int _reloadQueued;
+    private bool _reloadScheduled;
+    private bool _reloadAgain;
+    private bool _disposed;
 
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
 
@@ -94,23 +96,39 @@ public abstract class EvaluationPageBase : ComponentBase, IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="reload"/> soon, once for a burst of changes: a phase with thousands of evaluations finishing
-    /// re-ranks often, and the page need only show the latest state.
+    /// Runs <paramref name="reload"/> soon, once for a burst of changes, and never twice at a time: a phase with thousands
+    /// of evaluations finishing re-ranks often, and the page need only show the latest state. Changes that arrive while
+    /// a reload runs cause one more. Called on the renderer's thread (see <see cref="Listen(string, Func{Task})"/>).
     /// </summary>
     protected async Task CoalesceAsync(Func<Task> reload, int delayMs = 200)
     {
-        if (Interlocked.Exchange(ref _reloadQueued, 1) == 1)
+        if (_reloadScheduled)
         {
+            _reloadAgain = true;
             return;
         }
 
-        await Task.Delay(delayMs);
-        Interlocked.Exchange(ref _reloadQueued, 0);
-        await InvokeAsync(async () =>
+        _reloadScheduled = true;
+        try
         {
-            await reload();
-            StateHasChanged();
-        });
+            do
+            {
+                await Task.Delay(delayMs);
+                _reloadAgain = false;
+                if (_disposed)
+                {
+                    return;
+                }
+
+                await reload();
+                StateHasChanged();
+            }
+            while (_reloadAgain);
+        }
+        finally
+        {
+            _reloadScheduled = false;
+        }
     }
 
     protected string LoginUrl =>
@@ -118,6 +136,7 @@ public abstract class EvaluationPageBase : ComponentBase, IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         StopListening();
         Dispose(true);
         GC.SuppressFinalize(this);
