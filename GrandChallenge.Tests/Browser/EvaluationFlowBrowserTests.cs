@@ -113,6 +113,19 @@ public sealed class EvaluationFlowBrowserTests(KestrelAppFixture fixture, Chromi
             await ScreenshotAsync(leaderboard, "evaluation-leaderboard");
             await ScreenshotAsync(submit, "evaluation-submit");
         }
+
+        // The result's own page, from the leaderboard; and the admin's list of every evaluation.
+        await leaderboard.Locator("#leaderboard-table tbody a", new() { HasText = "UTC" }).ClickAsync();
+        await Expect(leaderboard.Locator("#evaluation-status")).ToHaveTextAsync("Succeeded");
+        await Expect(leaderboard.Locator("#evaluation-rank")).ToHaveTextAsync("Rank 1");
+        await Expect(leaderboard.Locator("#evaluation-metrics")).ToContainTextAsync("\"score\": 0.8");
+        await Expect(leaderboard.Locator("#evaluation-stdout")).ToHaveCountAsync(0);
+        await ScreenshotAsync(leaderboard, "evaluation-detail");
+
+        await adminPage.GotoAsync($"challenges/{challenge.ShortName}/phases/{slug}/admin?tab=evaluations");
+        await Expect(adminPage.Locator("[data-evaluation-status]")).ToHaveTextAsync("Succeeded");
+        await Expect(adminPage.Locator("[data-evaluation-score]")).ToHaveTextAsync("0.8000");
+        await ScreenshotAsync(adminPage, "evaluation-admin-evaluations");
     }
 
     private async Task SetUpPhaseAsync(IPage page, Challenge challenge, string phaseTitle, string method, string truth)
@@ -134,6 +147,7 @@ public sealed class EvaluationFlowBrowserTests(KestrelAppFixture fixture, Chromi
         await page.Locator("#phase-limit").PressAsync("Tab");
         await page.Locator("#phase-save").ClickAsync();
         await Expect(page.Locator("#phase-saved")).ToBeVisibleAsync();
+        await ScreenshotAsync(page, "evaluation-settings");
 
         // The method: a docker save archive, in parts through the uploads API, then imported by the workers.
         await page.Locator(".mud-tab", new() { HasText = "Evaluation method" }).ClickAsync();

@@ -42,6 +42,11 @@ public partial class LeaderboardPage
         Listen(EvaluationTopics.Leaderboard(_context.Phase.Id), () => CoalesceAsync(RefreshAsync, 300));
         await LoadBoardAsync();
         _charts = await Leaderboards.ChartsAsync(Actor, _context.Phase.Id);
+        if (_table is not null)
+        {
+            // Another phase's board in the same page instance (the route changed): the table shows it from its first page.
+            await _table.ReloadServerData();
+        }
     }
 
     private async Task LoadBoardAsync()
