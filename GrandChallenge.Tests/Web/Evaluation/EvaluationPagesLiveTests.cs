@@ -31,6 +31,7 @@ public sealed class EvaluationPagesLiveTests : BunitContextBase, IClassFixture<E
     private readonly EvaluationPagesFixture _fixture;
     private readonly ITestOutputHelper _output;
     private readonly BunitAuthorizationContext _auth;
+    private readonly CountingLeaderboards _leaderboards;
 
     public EvaluationPagesLiveTests(EvaluationPagesFixture fixture, ITestOutputHelper output)
     {
@@ -41,7 +42,8 @@ public sealed class EvaluationPagesLiveTests : BunitContextBase, IClassFixture<E
         Use<IChallengeAccess>();
         Use<ISubmissionService>();
         Use<IEvaluationService>();
-        Use<ILeaderboardService>();
+        _leaderboards = new CountingLeaderboards(fixture.App.Services.GetRequiredService<ILeaderboardService>());
+        Services.AddSingleton<ILeaderboardService>(_leaderboards);
         Use<IGroundTruthService>();
         Use<IUploadService>();
         Use<IContainerImageService>();
@@ -83,6 +85,33 @@ public sealed class EvaluationPagesLiveTests : BunitContextBase, IClassFixture<E
         page.Find($"[data-leaderboard-rank='{evaluation.Id}']").TextContent.Trim().Should().Be("1");
         page.Find($"[data-leaderboard-user='{evaluation.Id}']").TextContent.Should().Be(world.Participant.UserName);
         page.WaitForAssertion(() => page.Find("#leaderboard-charts"), Patience);
+    }
+
+    [Fact]
+    public async Task A_burst_of_re_rankings_reloads_the_board_a_few_times_not_once_per_message()
+    {
+        var world = await EvaluationWorld.CreateAsync(_fixture.App);
+        var evaluation = await world.AddEvaluationAsync(world.Participant, ComponentJobStatus.Succeeded, EvaluationWorld.Metrics(0.3));
+        var counting = _leaderboards;
+        SignIn(world.Stranger);
+        var page = RenderLeaderboard(world);
+        page.WaitForAssertion(() => Value(page, evaluation.Id, "score").Should().Be("0.3000"), Patience);
+        var before = counting.Reads;
+
+        for (var i = 0; i < 50; i++)
+        {
+            Notifier.Publish(EvaluationTopics.Leaderboard(world.Phase.Id), world.Phase.Id);
+        }
+
+        await using (var db = world.Db())
+        {
+            await db.Evaluations.Where(e => e.Id == evaluation.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.MetricsJson, EvaluationWorld.Metrics(0.35)));
+        }
+
+        Notifier.Publish(EvaluationTopics.Leaderboard(world.Phase.Id), world.Phase.Id);
+        page.WaitForAssertion(() => Value(page, evaluation.Id, "score").Should().Be("0.3500"), Patience);
+        await Task.Delay(1000);
+        (counting.Reads - before).Should().BeInRange(1, 3, "51 messages in a burst are one or two reloads of the board");
     }
 
     [Fact]
@@ -373,6 +402,27 @@ public sealed class EvaluationPagesLiveTests : BunitContextBase, IClassFixture<E
         page.WaitForAssertion(() => navigation.Uri.Should().EndWith($"/challenges/{world.ShortName}/phases/final-test-phase/admin"), Patience);
         var phases = await _fixture.App.Services.GetRequiredService<IPhaseService>().ListAsync(world.AdminActor, world.ShortName);
         phases!.Single(p => p.Slug == "final-test-phase").OpenAt.Should().Be(new DateTimeOffset(2031, 3, 1, 9, 30, 0, TimeSpan.Zero));
+    }
+
+    /// <summary>The real service, counting how often a page reads the board.</summary>
+    private sealed class CountingLeaderboards(ILeaderboardService inner) : ILeaderboardService
+    {
+        private int _reads;
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public Task RecomputeAsync(Guid phaseId, CancellationToken ct = default) => inner.RecomputeAsync(phaseId, ct);
+
+        public Task<Leaderboard?> GetAsync(Actor actor, Guid phaseId, LeaderboardQuery query, CancellationToken ct = default)
+        {
+            Interlocked.Increment(ref _reads);
+            return inner.GetAsync(actor, phaseId, query, ct);
+        }
+
+        public Task<IReadOnlyList<LeaderboardRow>?> HistoryAsync(Actor actor, Guid phaseId, Guid userId, CancellationToken ct = default) =>
+            inner.HistoryAsync(actor, phaseId, userId, ct);
+
+        public Task<LeaderboardCharts?> ChartsAsync(Actor actor, Guid phaseId, CancellationToken ct = default) => inner.ChartsAsync(actor, phaseId, ct);
     }
 
     private async Task<Phase> Phase(EvaluationWorld world) =>

@@ -27,6 +27,8 @@ public abstract class EvaluationPageBase : ComponentBase, IDisposable
 
     [Inject] protected IChangeNotifier Notifier { get; set; } = default!;
 
+    [Inject] private ILogger<EvaluationPageBase> Logger { get; set; } = default!;
+
     protected Actor Actor { get; private set; } = Actor.Anonymous;
 
     /// <summary>The page is refused: it shows the not-found or access-denied view instead of its content.</summary>
@@ -61,22 +63,27 @@ public abstract class EvaluationPageBase : ComponentBase, IDisposable
         }
     }
 
-    /// <summary>Calls <paramref name="onChange"/> on the circuit's thread for every message on <paramref name="topic"/>, until the page closes.</summary>
-    protected void Listen(string topic, Func<Task> onChange) =>
-        _subscriptions.Add(Notifier.Subscribe(topic, _ => InvokeAsync(onChange)));
-
-    /// <summary><see cref="Listen(string, Func{Task})"/> with the message's payload.</summary>
+    /// <summary>Calls <paramref name="onMessage"/> on the renderer's thread for every message on <paramref name="topic"/>, until the page closes.</summary>
     protected void Listen(string topic, Func<object?, Task> onMessage) =>
         _subscriptions.Add(Notifier.Subscribe(topic, payload => InvokeAsync(() => onMessage(payload))));
 
-    /// <summary>Like <see cref="Listen"/>, but once per key: listening again under a key replaces the earlier subscription.</summary>
-    protected void ListenOnce(string key, string topic, Func<Task> onChange)
+    /// <summary>Runs <paramref name="reload"/> (coalesced, see <see cref="CoalesceAsync"/>) and re-renders whenever <paramref name="topic"/> announces a change.</summary>
+    protected void ReloadOn(string topic, Func<Task> reload, int delayMs = 200) =>
+        _subscriptions.Add(SubscribeReload(topic, reload, delayMs));
+
+    /// <summary>Like <see cref="ReloadOn(string, Func{Task}, int)"/>, once per key, until <see cref="StopListeningExcept"/> drops the key.</summary>
+    protected void ReloadOn(string key, string topic, Func<Task> reload, int delayMs = 200)
     {
         if (!_keyed.ContainsKey(key))
         {
-            _keyed[key] = Notifier.Subscribe(topic, _ => InvokeAsync(onChange));
+            _keyed[key] = SubscribeReload(topic, reload, delayMs);
         }
     }
+
+    // The notifier hands a subscriber its messages one at a time and waits for each handler, so the handler only
+    // schedules the reload: later messages then find one scheduled and join it instead of queueing reloads of their own.
+    private IDisposable SubscribeReload(string topic, Func<Task> reload, int delayMs) =>
+        Notifier.Subscribe(topic, _ => InvokeAsync(() => { _ = CoalesceAsync(reload, delayMs); }));
 
     /// <summary>Stops the keyed subscriptions whose key is not in <paramref name="keep"/>.</summary>
     protected void StopListeningExcept(IReadOnlySet<string> keep)
@@ -98,9 +105,9 @@ public abstract class EvaluationPageBase : ComponentBase, IDisposable
     /// <summary>
     /// Runs <paramref name="reload"/> soon, once for a burst of changes, and never twice at a time: a phase with thousands
     /// of evaluations finishing re-ranks often, and the page need only show the latest state. Changes that arrive while
-    /// a reload runs cause one more. Called on the renderer's thread (see <see cref="Listen(string, Func{Task})"/>).
+    /// a reload runs cause one more. Runs on the renderer's thread, so its flags need no locks.
     /// </summary>
-    protected async Task CoalesceAsync(Func<Task> reload, int delayMs = 200)
+    private async Task CoalesceAsync(Func<Task> reload, int delayMs)
     {
         if (_reloadScheduled)
         {
@@ -124,6 +131,11 @@ public abstract class EvaluationPageBase : ComponentBase, IDisposable
                 StateHasChanged();
             }
             while (_reloadAgain);
+        }
+        catch (Exception e) when (!_disposed)
+        {
+            // Nobody awaits a background reload; the page keeps what it shows, and the next change tries again.
+            Logger.LogWarning(e, "Reloading {Page} after a change failed.", GetType().Name);
         }
         finally
         {

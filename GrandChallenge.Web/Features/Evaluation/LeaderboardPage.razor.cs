@@ -39,7 +39,7 @@ public partial class LeaderboardPage
         }
 
         // Subscribed before the first read, so ranks recomputed in between are not missed.
-        Listen(EvaluationTopics.Leaderboard(_context.Phase.Id), () => CoalesceAsync(RefreshAsync, 300));
+        ReloadOn(EvaluationTopics.Leaderboard(_context.Phase.Id), RefreshAsync, 300);
         await LoadBoardAsync();
         _charts = await Leaderboards.ChartsAsync(Actor, _context.Phase.Id);
         if (_table is not null)

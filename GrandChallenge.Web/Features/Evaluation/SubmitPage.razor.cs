@@ -47,7 +47,7 @@ public partial class SubmitPage
         }
 
         // Subscribed before the first read; a new, finished or re-evaluated evaluation changes both the list and the _allowance.
-        Listen(EvaluationTopics.Evaluations(_context.Phase.Id), () => CoalesceAsync(LoadAsync));
+        ReloadOn(EvaluationTopics.Evaluations(_context.Phase.Id), LoadAsync);
         await LoadAsync();
     }
 
@@ -68,7 +68,7 @@ public partial class SubmitPage
         _running = unfinished.Count > 0;
         foreach (var evaluation in unfinished)
         {
-            ListenOnce(evaluation.JobId.ToString(), ComponentJobExecutor.Topic(evaluation.JobId), () => CoalesceAsync(LoadAsync));
+            ReloadOn(evaluation.JobId.ToString(), ComponentJobExecutor.Topic(evaluation.JobId), LoadAsync);
         }
 
         StopListeningExcept(unfinished.Select(e => e.JobId.ToString()).ToHashSet());
