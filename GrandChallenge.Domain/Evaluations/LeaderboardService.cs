@@ -79,28 +79,37 @@ public sealed class LeaderboardService(
             }
 
             await FillMissingMetricsAsync(db, phaseId, ct);
-            var rows = await db.Evaluations
+            // Read without tracking (10,000 tracked rows with JSON columns cost more than the ranking itself); write back only what changed.
+            var rows = await db.Evaluations.AsNoTracking()
                 .Where(e => e.PhaseId == phaseId)
-                .Join(db.ComponentJobs, e => e.JobId, j => j.Id, (e, j) => new { e, j.Status })
-                .Where(x => x.Status == ComponentJobStatus.Succeeded || x.e.Rank != 0)
+                .Join(db.ComponentJobs, e => e.JobId, j => j.Id, (e, j) => new { e.Id, e.CreatorId, e.Created, e.Published, e.MetricsJson, e.Rank, e.RankScore, e.RankPerMetric, j.Status })
+                .Where(x => x.Status == ComponentJobStatus.Succeeded || x.Rank != 0)
                 .ToListAsync(ct);
 
             var settings = SettingsOf(phase);
             var outcome = Ranker.Rank(
                 rows.Select(x => RankingCandidate.FromMetricsJson(
-                    x.e.Id, x.e.CreatorId?.ToString() ?? x.e.Id.ToString(), x.e.Created, x.e.Published,
-                    x.Status == ComponentJobStatus.Succeeded, x.e.MetricsJson, settings)).ToList(),
+                    x.Id, x.CreatorId?.ToString() ?? x.Id.ToString(), x.Created, x.Published,
+                    x.Status == ComponentJobStatus.Succeeded, x.MetricsJson, settings)).ToList(),
                 settings);
 
             foreach (var row in rows)
             {
-                var rank = outcome[row.e.Id];
-                if (row.e.Rank != rank.Rank || row.e.RankScore != rank.RankScore || !SameRanks(row.e.RankPerMetric, rank.RankPerMetric))
+                var rank = outcome[row.Id];
+                if (row.Rank == rank.Rank && row.RankScore == rank.RankScore && SameRanks(row.RankPerMetric, rank.RankPerMetric))
                 {
-                    row.e.Rank = rank.Rank;
-                    row.e.RankScore = rank.RankScore;
-                    row.e.RankPerMetric = rank.RankPerMetric.ToDictionary();
+                    continue;
                 }
+
+                var changed = new Evaluation { Id = row.Id };
+                db.Evaluations.Attach(changed);
+                changed.Rank = rank.Rank;
+                changed.RankScore = rank.RankScore;
+                changed.RankPerMetric = rank.RankPerMetric.ToDictionary();
+                var entry = db.Entry(changed);
+                entry.Property(e => e.Rank).IsModified = true;
+                entry.Property(e => e.RankScore).IsModified = true;
+                entry.Property(e => e.RankPerMetric).IsModified = true;
             }
 
             await db.SaveChangesAsync(ct);
