@@ -105,18 +105,36 @@ public sealed class StreamedForm : IAsyncDisposable
         }
     }
 
-    /// <summary>Opens the actor's finished resumable upload named by <paramref name="uploadText"/> (its id or API url).</summary>
-    public static async Task<(OpenedUpload? Upload, Guid Id, string? Error)> OpenUploadAsync(
-        IUploadService uploads, Actor actor, string uploadText, CancellationToken ct)
+    /// <summary>The upload id in an <c>upload_id</c> field, which may be the id or the upload's API url; empty when neither.</summary>
+    public static Guid UploadIdOf(string uploadText) =>
+        Guid.TryParse(uploadText.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(), out var id) ? id : Guid.Empty;
+
+    /// <summary>
+    /// Hands the actor's finished resumable upload named by <paramref name="uploadText"/> to <paramref name="consume"/> as
+    /// (content, file name), and deletes the upload when that succeeded. Null with a message when there is no such upload.
+    /// </summary>
+    public static async Task<(Result<T>? Result, string? UploadError)> ConsumeUploadAsync<T>(
+        IUploadService uploads, Actor actor, string uploadText, Func<Stream, string, Task<Result<T>>> consume, CancellationToken ct)
     {
-        var uploadId = Guid.TryParse(uploadText.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(), out var id) ? id : Guid.Empty;
+        var uploadId = UploadIdOf(uploadText);
         var opened = await uploads.OpenCompletedAsync(actor, uploadId, ct);
         if (opened.NotFound || !opened.Succeeded)
         {
-            return (null, uploadId, opened.NotFound ? "No finished upload of yours has that upload_id." : opened.Error!);
+            return (null, opened.NotFound ? "No finished upload of yours has that upload_id." : opened.Error!);
         }
 
-        return (opened.Value!, uploadId, null);
+        Result<T> result;
+        await using (var upload = opened.Value!)
+        {
+            result = await consume(upload.Content, upload.Info.Filename);
+        }
+
+        if (result.Succeeded)
+        {
+            await uploads.DeleteAsync(actor, uploadId, ct);
+        }
+
+        return (result, null);
     }
 
     private static async Task<string> ReadFieldAsync(Stream body, CancellationToken ct)

@@ -155,7 +155,7 @@ public static class EvaluationApiEndpoints
     }
 
     private static async Task<Results<Created<MethodDto>, NotFound, ProblemHttpResult>> CreateMethodAsync(
-        Guid id, HttpContext context, ClaimsPrincipal user, IPhaseService phases, IContainerImageService images, IUploadService uploads,
+        Guid id, HttpContext context, ClaimsPrincipal user, IPhaseService phases, IContainerImageService images,
         IOptions<ContainerImageOptions> options, DataDirectory data, CancellationToken ct)
     {
         var actor = ActorOf(user);
@@ -185,21 +185,7 @@ public static class EvaluationApiEndpoints
             }
             else if (form.Field("upload_id") is { } uploadText)
             {
-                var (upload, uploadId, error) = await StreamedForm.OpenUploadAsync(uploads, actor, uploadText, ct);
-                if (upload is null)
-                {
-                    return ApiConventions.Invalid(new Dictionary<string, string[]> { ["upload_id"] = [error!] }, error!);
-                }
-
-                await using (upload)
-                {
-                    result = await images.CreateAsync(ContainerImageKind.Evaluation, id, actor, upload.Content, upload.Info.Filename, form.Field("comment"), ct);
-                }
-
-                if (result.Succeeded)
-                {
-                    await uploads.DeleteAsync(actor, uploadId, ct);
-                }
+                result = await images.CreateFromUploadAsync(ContainerImageKind.Evaluation, id, actor, StreamedForm.UploadIdOf(uploadText), form.Field("comment"), ct);
             }
             else
             {
@@ -285,21 +271,14 @@ public static class EvaluationApiEndpoints
             }
             else if (form.Field("upload_id") is { } uploadText)
             {
-                var (upload, uploadId, error) = await StreamedForm.OpenUploadAsync(uploads, actor, uploadText, ct);
-                if (upload is null)
+                var (consumed, error) = await StreamedForm.ConsumeUploadAsync(uploads, actor, uploadText,
+                    (content, filename) => truths.UploadAsync(actor, id, content, filename, form.Field("comment"), ct), ct);
+                if (consumed is not { } fromUpload)
                 {
                     return ApiConventions.Invalid(new Dictionary<string, string[]> { ["upload_id"] = [error!] }, error!);
                 }
 
-                await using (upload)
-                {
-                    result = await truths.UploadAsync(actor, id, upload.Content, upload.Info.Filename, form.Field("comment"), ct);
-                }
-
-                if (result.Succeeded)
-                {
-                    await uploads.DeleteAsync(actor, uploadId, ct);
-                }
+                result = fromUpload;
             }
             else
             {
@@ -393,21 +372,14 @@ public static class EvaluationApiEndpoints
             }
             else if (form.Field("upload_id") is { } uploadText)
             {
-                var (upload, uploadId, error) = await StreamedForm.OpenUploadAsync(uploads, actor, uploadText, ct);
-                if (upload is null)
+                var (consumed, error) = await StreamedForm.ConsumeUploadAsync(uploads, actor, uploadText,
+                    (content, filename) => submissions.SubmitAsync(actor, id, Request(form, content, filename, supplementary, supplementaryStream), ct), ct);
+                if (consumed is not { } fromUpload)
                 {
                     return ApiConventions.Invalid(new Dictionary<string, string[]> { ["upload_id"] = [error!] }, error!);
                 }
 
-                await using (upload)
-                {
-                    result = await submissions.SubmitAsync(actor, id, Request(form, upload.Content, upload.Info.Filename, supplementary, supplementaryStream), ct);
-                }
-
-                if (result.Succeeded)
-                {
-                    await uploads.DeleteAsync(actor, uploadId, ct);
-                }
+                result = fromUpload;
             }
             else
             {
@@ -584,7 +556,12 @@ public static class EvaluationApiEndpoints
 
     public sealed record LeaderboardEntryDto(
         int Rank, double RankScore, Guid? User, string? Username, string? Team, Guid SubmissionId, Guid EvaluationId, double? Score, double? ScoreError,
-        JsonNode? Metrics, string Comment, DateTimeOffset Created);
+        JsonNode? Metrics, string Comment, DateTimeOffset Created)
+    {
+        public static LeaderboardEntryDto From(LeaderboardRow r) => new(
+            r.Rank, r.RankScore, r.UserId, r.UserName, r.TeamName, r.SubmissionId, r.EvaluationId, r.Values[0], r.Errors[0],
+            r.MetricsJson is { } m ? JsonNode.Parse(m) : null, r.Comment, r.Created);
+    }
 
     public sealed record LeaderboardColumnDto(string Path, string Title, string Order, bool Ranked, string? ErrorPath);
 
@@ -616,9 +593,7 @@ public static class EvaluationApiEndpoints
                 $"{board.ChallengeShortName}-{board.Phase.Slug}-leaderboard.csv");
         }
 
-        var entries = board.Rows.Select(r => new LeaderboardEntryDto(
-            r.Rank, r.RankScore, r.UserId, r.UserName, r.TeamName, r.SubmissionId, r.EvaluationId, r.Values[0], r.Errors[0],
-            r.MetricsJson is { } m ? JsonNode.Parse(m) : null, r.Comment, r.Created)).ToList();
+        var entries = board.Rows.Select(LeaderboardEntryDto.From).ToList();
         return TypedResults.Ok(new LeaderboardDto(
             board.Phase.Id, PhaseJson.Method(board.Phase.ScoringMethod),
             [.. board.Columns.Select(c => new LeaderboardColumnDto(c.Path, c.Title, PhaseJson.Order(c.Order), c.Ranked, c.ErrorPath))],
@@ -631,9 +606,7 @@ public static class EvaluationApiEndpoints
         var rows = await leaderboards.HistoryAsync(ActorOf(user), id, userId, ct);
         return rows is null
             ? TypedResults.NotFound()
-            : TypedResults.Ok((IReadOnlyList<LeaderboardEntryDto>)rows.Select(r => new LeaderboardEntryDto(
-                r.Rank, r.RankScore, r.UserId, r.UserName, r.TeamName, r.SubmissionId, r.EvaluationId, r.Values[0], r.Errors[0],
-                r.MetricsJson is { } m ? JsonNode.Parse(m) : null, r.Comment, r.Created)).ToList());
+            : TypedResults.Ok((IReadOnlyList<LeaderboardEntryDto>)rows.Select(LeaderboardEntryDto.From).ToList());
     }
 
     private static async Task<Results<Ok<LeaderboardCharts>, NotFound>> ChartsAsync(Guid id, ClaimsPrincipal user, ILeaderboardService leaderboards, CancellationToken ct) =>
