@@ -16,8 +16,9 @@ public class SocketValue
     public string? ValueHash { get; set; }
     /// <summary>The stored file's name when the value is a file; its blob is <see cref="BlobKey"/>.</summary>
     public string? FileName { get; set; }
-    /// <summary>The image, for image kinds (the images feature adds the relation).</summary>
+    /// <summary>The image, for image kinds.</summary>
     public Guid? ImageId { get; set; }
+    public Cases.Image? Image { get; set; }
     /// <summary>Bytes in the blob store (files only).</summary>
     public long SizeInStorage { get; set; }
     public DateTimeOffset Created { get; set; }

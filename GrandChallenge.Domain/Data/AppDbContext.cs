@@ -1,3 +1,5 @@
+using GrandChallenge.Domain.Archives;
+using GrandChallenge.Domain.Cases;
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
@@ -44,6 +46,12 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<UserUpload> UserUploads => Set<UserUpload>();
     public DbSet<UploadPart> UploadParts => Set<UploadPart>();
     public DbSet<ContainerImage> ContainerImages => Set<ContainerImage>();
+    public DbSet<Image> Images => Set<Image>();
+    public DbSet<ImageFile> ImageFiles => Set<ImageFile>();
+    public DbSet<UploadSession> UploadSessions => Set<UploadSession>();
+    public DbSet<Archive> Archives => Set<Archive>();
+    public DbSet<ArchiveItem> ArchiveItems => Set<ArchiveItem>();
+    public DbSet<ArchiveItemValue> ArchiveItemValues => Set<ArchiveItemValue>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -26,6 +26,7 @@ public sealed class SocketValueConfiguration : IEntityTypeConfiguration<SocketVa
         builder.Property(v => v.ValueHash).HasMaxLength(64);
         builder.Property(v => v.FileName).HasMaxLength(255);
         builder.HasOne(v => v.Socket).WithMany().HasForeignKey(v => v.SocketId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne(v => v.Image).WithMany().HasForeignKey(v => v.ImageId).OnDelete(DeleteBehavior.Restrict);
 
         // Unique per socket, so that two workers storing the same value at once end up sharing one row. NULLs do not
         // collide on any of the three providers (SQL Server's index gets an IS NOT NULL filter from EF).

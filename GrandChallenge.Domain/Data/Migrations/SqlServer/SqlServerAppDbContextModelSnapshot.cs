@@ -22,6 +22,348 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
             SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("DeidentificationKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("nvarchar(1024)");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("LogoBlobKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("nvarchar(50)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.HasIndex("Title");
+
+                    b.ToTable("Archives");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("ArchiveId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ArchiveId", "Created");
+
+                    b.HasIndex("ArchiveId", "Title");
+
+                    b.ToTable("ArchiveItems");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItemValue", b =>
+                {
+                    b.Property<Guid>("ArchiveItemId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("SocketId")
+                        .HasColumnType("int");
+
+                    b.Property<long>("SocketValueId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ArchiveItemId", "SocketId");
+
+                    b.HasIndex("SocketId");
+
+                    b.HasIndex("SocketValueId");
+
+                    b.ToTable("ArchiveItemValues");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.Image", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("Channels")
+                        .HasColumnType("int");
+
+                    b.Property<string>("ColorSpace")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("nvarchar(8)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<int?>("Depth")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Geometry")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("Height")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Modality")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("nvarchar(4096)");
+
+                    b.Property<Guid?>("OriginId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("PatientAge")
+                        .IsRequired()
+                        .HasMaxLength(4)
+                        .HasColumnType("nvarchar(4)");
+
+                    b.Property<string>("PatientBirthDate")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("PatientId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("PatientName")
+                        .IsRequired()
+                        .HasMaxLength(324)
+                        .HasColumnType("nvarchar(324)");
+
+                    b.Property<string>("PatientSex")
+                        .IsRequired()
+                        .HasMaxLength(1)
+                        .HasColumnType("nvarchar(1)");
+
+                    b.Property<string>("PixelType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<int?>("ResolutionLevels")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Segments")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("SeriesDescription")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("SeriesInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("StudyDate")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("StudyDescription")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int?>("Timepoints")
+                        .HasColumnType("int");
+
+                    b.Property<double?>("VoxelDepthMm")
+                        .HasColumnType("float");
+
+                    b.Property<double?>("VoxelHeightMm")
+                        .HasColumnType("float");
+
+                    b.Property<double?>("VoxelWidthMm")
+                        .HasColumnType("float");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("int");
+
+                    b.Property<double?>("WindowCenter")
+                        .HasColumnType("float");
+
+                    b.Property<double?>("WindowWidth")
+                        .HasColumnType("float");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Created");
+
+                    b.HasIndex("Name");
+
+                    b.HasIndex("OriginId");
+
+                    b.HasIndex("PatientId");
+
+                    b.HasIndex("StudyInstanceUid");
+
+                    b.ToTable("Images");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.ImageFile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<Guid>("ImageId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("ImageType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<long>("SizeInStorage")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ImageId");
+
+                    b.ToTable("ImageFiles");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.UploadSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid?>("ArchiveId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid?>("ArchiveItemId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("ConsumedFiles")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("ErrorMessage")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<string>("FileErrors")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Files")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("FilesProcessed")
+                        .HasColumnType("int");
+
+                    b.Property<int>("FilesTotal")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<int?>("SocketId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("Status", "Created");
+
+                    b.ToTable("UploadSessions");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Challenges.Challenge", b =>
                 {
                     b.Property<Guid>("Id")
@@ -626,6 +968,8 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(64)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ImageId");
 
                     b.HasIndex("SocketId", "ImageId")
                         .IsUnique()
@@ -1502,6 +1846,75 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Archives.Archive", "Archive")
+                        .WithMany("Items")
+                        .HasForeignKey("ArchiveId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Archive");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItemValue", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Archives.ArchiveItem", "Item")
+                        .WithMany("Values")
+                        .HasForeignKey("ArchiveItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.Socket", "Socket")
+                        .WithMany()
+                        .HasForeignKey("SocketId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.SocketValue", "Value")
+                        .WithMany()
+                        .HasForeignKey("SocketValueId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Item");
+
+                    b.Navigation("Socket");
+
+                    b.Navigation("Value");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.Image", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Cases.UploadSession", "Origin")
+                        .WithMany("Images")
+                        .HasForeignKey("OriginId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Origin");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.ImageFile", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Cases.Image", "Image")
+                        .WithMany("Files")
+                        .HasForeignKey("ImageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Image");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.UploadSession", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", "Creator")
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Creator");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Challenges.ChallengePage", b =>
                 {
                     b.HasOne("GrandChallenge.Domain.Challenges.Challenge", null)
@@ -1634,11 +2047,18 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
             modelBuilder.Entity("GrandChallenge.Domain.Components.SocketValue", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Cases.Image", "Image")
+                        .WithMany()
+                        .HasForeignKey("ImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Components.Socket", "Socket")
                         .WithMany()
                         .HasForeignKey("SocketId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.Navigation("Image");
 
                     b.Navigation("Socket");
                 });
@@ -1852,6 +2272,26 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
+                {
+                    b.Navigation("Items");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
+                {
+                    b.Navigation("Values");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.Image", b =>
+                {
+                    b.Navigation("Files");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.UploadSession", b =>
+                {
+                    b.Navigation("Images");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Challenges.RegistrationRequest", b =>

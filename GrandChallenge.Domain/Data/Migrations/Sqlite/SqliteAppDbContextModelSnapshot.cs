@@ -17,6 +17,348 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeidentificationKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LogoBlobKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.HasIndex("Title");
+
+                    b.ToTable("Archives");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ArchiveId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ArchiveId", "Created");
+
+                    b.HasIndex("ArchiveId", "Title");
+
+                    b.ToTable("ArchiveItems");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItemValue", b =>
+                {
+                    b.Property<Guid>("ArchiveItemId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SocketId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SocketValueId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ArchiveItemId", "SocketId");
+
+                    b.HasIndex("SocketId");
+
+                    b.HasIndex("SocketValueId");
+
+                    b.ToTable("ArchiveItemValues");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.Image", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Channels")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ColorSpace")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Depth")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Geometry")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Height")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Modality")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OriginId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PatientAge")
+                        .IsRequired()
+                        .HasMaxLength(4)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PatientBirthDate")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PatientId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PatientName")
+                        .IsRequired()
+                        .HasMaxLength(324)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PatientSex")
+                        .IsRequired()
+                        .HasMaxLength(1)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PixelType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ResolutionLevels")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Segments")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SeriesDescription")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SeriesInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StudyDate")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StudyDescription")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StudyInstanceUid")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Timepoints")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("VoxelDepthMm")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("VoxelHeightMm")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("VoxelWidthMm")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("Width")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("WindowCenter")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("WindowWidth")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Created");
+
+                    b.HasIndex("Name");
+
+                    b.HasIndex("OriginId");
+
+                    b.HasIndex("PatientId");
+
+                    b.HasIndex("StudyInstanceUid");
+
+                    b.ToTable("Images");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.ImageFile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ImageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ImageType")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SizeInStorage")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ImageId");
+
+                    b.ToTable("ImageFiles");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.UploadSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ArchiveId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ArchiveItemId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConsumedFiles")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ErrorMessage")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FileErrors")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Files")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FilesProcessed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FilesTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("SocketId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("Status", "Created");
+
+                    b.ToTable("UploadSessions");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Challenges.Challenge", b =>
                 {
                     b.Property<Guid>("Id")
@@ -616,6 +958,8 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ImageId");
 
                     b.HasIndex("SocketId", "ImageId")
                         .IsUnique();
@@ -1482,6 +1826,75 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Archives.Archive", "Archive")
+                        .WithMany("Items")
+                        .HasForeignKey("ArchiveId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Archive");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItemValue", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Archives.ArchiveItem", "Item")
+                        .WithMany("Values")
+                        .HasForeignKey("ArchiveItemId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.Socket", "Socket")
+                        .WithMany()
+                        .HasForeignKey("SocketId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.SocketValue", "Value")
+                        .WithMany()
+                        .HasForeignKey("SocketValueId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Item");
+
+                    b.Navigation("Socket");
+
+                    b.Navigation("Value");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.Image", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Cases.UploadSession", "Origin")
+                        .WithMany("Images")
+                        .HasForeignKey("OriginId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Origin");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.ImageFile", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Cases.Image", "Image")
+                        .WithMany("Files")
+                        .HasForeignKey("ImageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Image");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.UploadSession", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", "Creator")
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.Navigation("Creator");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Challenges.ChallengePage", b =>
                 {
                     b.HasOne("GrandChallenge.Domain.Challenges.Challenge", null)
@@ -1614,11 +2027,18 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 
             modelBuilder.Entity("GrandChallenge.Domain.Components.SocketValue", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Cases.Image", "Image")
+                        .WithMany()
+                        .HasForeignKey("ImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Components.Socket", "Socket")
                         .WithMany()
                         .HasForeignKey("SocketId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.Navigation("Image");
 
                     b.Navigation("Socket");
                 });
@@ -1832,6 +2252,26 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
+                {
+                    b.Navigation("Items");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
+                {
+                    b.Navigation("Values");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.Image", b =>
+                {
+                    b.Navigation("Files");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Cases.UploadSession", b =>
+                {
+                    b.Navigation("Images");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Challenges.RegistrationRequest", b =>
