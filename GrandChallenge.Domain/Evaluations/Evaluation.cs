@@ -24,6 +24,11 @@ public class Evaluation : IHasTimestamps
     public int Rank { get; set; }
     public double RankScore { get; set; }
     public Dictionary<string, int> RankPerMetric { get; set; } = [];
+    /// <summary>
+    /// <see cref="Ranking.EvaluationRank.Fingerprint"/> of the three rank fields as last written: re-ranking compares it
+    /// instead of reading and parsing <see cref="RankPerMetric"/> for every row.
+    /// </summary>
+    public long RankFingerprint { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Modified { get; set; }
 }

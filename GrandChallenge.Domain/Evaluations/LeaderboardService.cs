@@ -66,7 +66,8 @@ public sealed class LeaderboardService(
 
     public async Task RecomputeAsync(Guid phaseId, CancellationToken ct = default)
     {
-        // One recomputation per phase at a time in this process; each reads everything afresh, so the last one wins with current data.
+        // One recomputation per phase at a time: in this process by the gate, across processes by the phase's row lock.
+        // Each reads everything afresh inside the lock, so a later one always ranks at least what an earlier one saw.
         var gate = Locks.GetOrAdd(phaseId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
         try
@@ -78,41 +79,44 @@ public sealed class LeaderboardService(
                 return;
             }
 
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await RankWriter.LockPhaseAsync(db, phaseId, ct);
             await FillMissingMetricsAsync(db, phaseId, ct);
-            // Read without tracking (10,000 tracked rows with JSON columns cost more than the ranking itself); write back only what changed.
+            // Only scalar columns for every row: parsing 10,000 metrics.json texts and rank maps cost more than the
+            // ranking itself. Metrics never change once copied, so their ranked values are kept per phase in memory
+            // and only new results' metrics are read; the stored fingerprint tells which rows' ranks changed.
             var rows = await db.Evaluations.AsNoTracking()
                 .Where(e => e.PhaseId == phaseId)
-                .Join(db.ComponentJobs, e => e.JobId, j => j.Id, (e, j) => new { e.Id, e.CreatorId, e.Created, e.Published, e.MetricsJson, e.Rank, e.RankScore, e.RankPerMetric, j.Status })
+                .Join(db.ComponentJobs, e => e.JobId, j => j.Id, (e, j) => new { e.Id, e.CreatorId, e.Created, e.Published, e.RankFingerprint, e.Rank, j.Status })
                 .Where(x => x.Status == ComponentJobStatus.Succeeded || x.Rank != 0)
                 .ToListAsync(ct);
 
             var settings = SettingsOf(phase);
+            var metrics = await RankedMetricsAsync(
+                db, phaseId, settings, rows.Where(x => x.Status == ComponentJobStatus.Succeeded).Select(x => x.Id).ToList(), ct);
+            var none = new double?[settings.RankedPaths.Count];
             var outcome = Ranker.Rank(
-                rows.Select(x => RankingCandidate.FromMetricsJson(
+                rows.Select(x => new RankingCandidate(
                     x.Id, x.CreatorId?.ToString() ?? x.Id.ToString(), x.Created, x.Published,
-                    x.Status == ComponentJobStatus.Succeeded, x.MetricsJson, settings)).ToList(),
+                    x.Status == ComponentJobStatus.Succeeded, metrics.GetValueOrDefault(x.Id, none))).ToList(),
                 settings);
 
+            var changes = new List<RankChange>();
             foreach (var row in rows)
             {
                 var rank = outcome[row.Id];
-                if (row.Rank == rank.Rank && row.RankScore == rank.RankScore && SameRanks(row.RankPerMetric, rank.RankPerMetric))
+                var fingerprint = rank.Fingerprint;
+                if (row.RankFingerprint != fingerprint)
                 {
-                    continue;
+                    changes.Add(new RankChange(
+                        row.Id, rank.Rank, rank.RankScore, JsonSerializer.Serialize(rank.RankPerMetric, JsonSerializerOptions.Default), fingerprint));
                 }
-
-                var changed = new Evaluation { Id = row.Id };
-                db.Evaluations.Attach(changed);
-                changed.Rank = rank.Rank;
-                changed.RankScore = rank.RankScore;
-                changed.RankPerMetric = rank.RankPerMetric.ToDictionary();
-                var entry = db.Entry(changed);
-                entry.Property(e => e.Rank).IsModified = true;
-                entry.Property(e => e.RankScore).IsModified = true;
-                entry.Property(e => e.RankPerMetric).IsModified = true;
             }
 
-            await db.SaveChangesAsync(ct);
+            // One new result moves most of the board, so thousands of rows change at once: they are written in one
+            // statement rather than one UPDATE each through the change tracker (seconds for 10,000 rows).
+            await RankWriter.WriteAsync(db, changes, ct);
+            await transaction.CommitAsync(ct);
         }
         finally
         {
@@ -122,8 +126,47 @@ public sealed class LeaderboardService(
         notifier.Publish(EvaluationTopics.Leaderboard(phaseId), phaseId);
     }
 
-    private static bool SameRanks(Dictionary<string, int> stored, IReadOnlyDictionary<string, int> computed) =>
-        stored.Count == computed.Count && stored.All(kv => computed.TryGetValue(kv.Key, out var v) && v == kv.Value);
+    /// <summary>The ranked metric values of the phase's succeeded evaluations, read from metrics.json only for those not seen before.</summary>
+    private async Task<IReadOnlyDictionary<Guid, double?[]>> RankedMetricsAsync(
+        AppDbContext db, Guid phaseId, RankingSettings settings, IReadOnlyList<Guid> succeeded, CancellationToken ct)
+    {
+        var paths = string.Join('\n', settings.RankedPaths);
+        if (!_rankedMetrics.TryGetValue(phaseId, out var known) || known.Paths != paths)
+        {
+            if (_rankedMetrics.Count >= MaxCachedPhases)
+            {
+                _rankedMetrics.Clear();
+            }
+
+            known = new PhaseMetrics(paths, []);
+            _rankedMetrics[phaseId] = known;
+        }
+
+        var missing = succeeded.Where(id => !known.Values.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+        {
+            var query = db.Evaluations.AsNoTracking().Where(e => e.PhaseId == phaseId && e.MetricsJson != null);
+            // A handful of new results are fetched by id; a cold cache reads the whole phase once.
+            if (missing.Count < 500)
+            {
+                query = query.Where(e => missing.Contains(e.Id));
+            }
+
+            await foreach (var row in query.Select(e => new { e.Id, e.MetricsJson }).AsAsyncEnumerable().WithCancellation(ct))
+            {
+                known.Values[row.Id] = settings.ReadRankedMetrics(row.MetricsJson);
+            }
+        }
+
+        return known.Values;
+    }
+
+    private const int MaxCachedPhases = 256;
+
+    /// <summary>Per phase, the ranked metric paths the values were read for and each evaluation's values.</summary>
+    private sealed record PhaseMetrics(string Paths, ConcurrentDictionary<Guid, double?[]> Values);
+
+    private readonly ConcurrentDictionary<Guid, PhaseMetrics> _rankedMetrics = new();
 
     /// <summary>Succeeded evaluations whose metrics were not copied (the process stopped between the two) get them now.</summary>
     private async Task FillMissingMetricsAsync(AppDbContext db, Guid phaseId, CancellationToken ct)

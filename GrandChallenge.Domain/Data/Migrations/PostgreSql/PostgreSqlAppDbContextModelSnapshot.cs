@@ -1099,6 +1099,9 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.Property<int>("Rank")
                         .HasColumnType("integer");
 
+                    b.Property<long>("RankFingerprint")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("RankPerMetric")
                         .IsRequired()
                         .HasColumnType("text");

@@ -1102,6 +1102,9 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.Property<int>("Rank")
                         .HasColumnType("int");
 
+                    b.Property<long>("RankFingerprint")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("RankPerMetric")
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");

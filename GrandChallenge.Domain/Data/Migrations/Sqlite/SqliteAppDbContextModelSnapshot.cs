@@ -1090,6 +1090,9 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.Property<int>("Rank")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("RankFingerprint")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RankPerMetric")
                         .IsRequired()
                         .HasColumnType("TEXT");
