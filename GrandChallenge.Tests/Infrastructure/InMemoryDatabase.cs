@@ -25,5 +25,15 @@ public sealed class InMemoryDatabase : IDbContextFactory<AppDbContext>, IDisposa
 
     public AppDbContext CreateDbContext() => new SqliteAppDbContext(_options);
 
+    /// <summary>Stores a bare image row, for tests that need an image id a socket value can point at.</summary>
+    public async Task<Guid> AddImageAsync(string name = "scan.mha")
+    {
+        await using var db = CreateDbContext();
+        var image = new GrandChallenge.Domain.Cases.Image { Name = name, Width = 2, Height = 2 };
+        db.Images.Add(image);
+        await db.SaveChangesAsync();
+        return image.Id;
+    }
+
     public void Dispose() => _connection.Dispose();
 }

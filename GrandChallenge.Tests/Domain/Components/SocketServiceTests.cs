@@ -148,7 +148,7 @@ public sealed class SocketServiceTests : IDisposable
         (await _service.UpdateAsync(Admin, socket.Id, new SocketUpdate("Mask", "", null, null, replaced))).Succeeded.Should().BeTrue("no values yet");
         (await _service.UpdateAsync(Admin, socket.Id, new SocketUpdate("Mask", "", null, null, Segments))).Succeeded.Should().BeTrue();
 
-        (await Values().GetOrCreateImageAsync(socket, Guid.NewGuid())).Succeeded.Should().BeTrue();
+        (await Values().GetOrCreateImageAsync(socket, await _db.AddImageAsync())).Succeeded.Should().BeTrue();
 
         (await _service.UpdateAsync(Admin, socket.Id, new SocketUpdate("Mask", "", null, null, replaced))).FieldErrors!["overlay_segments"][0]
             .Should().Contain("only be extended");

@@ -188,7 +188,7 @@ public sealed class SocketValueServiceTests : IDisposable
     {
         var socket = await SocketAsync("Scan", "IMG", "images/scan");
         var text = await SocketAsync("Text", "STR", "text.json");
-        var imageId = Guid.NewGuid();
+        var imageId = await _db.AddImageAsync();
 
         var first = await _values.GetOrCreateImageAsync(socket, imageId);
         var again = await _values.GetOrCreateImageAsync(socket, imageId);
