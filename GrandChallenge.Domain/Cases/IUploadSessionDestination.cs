@@ -9,6 +9,12 @@ public interface IUploadSessionDestination
 {
     bool Handles(UploadSession session);
 
+    /// <summary>
+    /// Whether <paramref name="actor"/> may send a new session to this destination (e.g. an archive's editors and
+    /// uploaders); null when allowed, else the message for the API/UI. Called before the session is stored.
+    /// </summary>
+    Task<string?> AuthorizeAsync(Identity.Actor actor, UploadSession session, CancellationToken ct);
+
     /// <summary>Scope key that makes DICOM pseudonyms and UIDs consistent within the destination (an archive's key).</summary>
     Task<byte[]?> DeidentificationKeyAsync(UploadSession session, CancellationToken ct);
 
