@@ -47,6 +47,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<UploadPart> UploadParts => Set<UploadPart>();
     public DbSet<ContainerImage> ContainerImages => Set<ContainerImage>();
     public DbSet<Image> Images => Set<Image>();
+    public DbSet<PhaseRanking> PhaseRankings => Set<PhaseRanking>();
     public DbSet<ImageFile> ImageFiles => Set<ImageFile>();
     public DbSet<UploadSession> UploadSessions => Set<UploadSession>();
     public DbSet<Archive> Archives => Set<Archive>();

@@ -4,7 +4,7 @@ namespace GrandChallenge.Domain.Evaluations;
 
 /// <summary>
 /// One run of a phase's evaluation method on a submission (and the active ground truth). Its status, logs and
-/// messages are those of its <see cref="Components.ComponentJob"/>; the leaderboard fields live here.
+/// messages are those of its <see cref="Components.ComponentJob"/>; its leaderboard rank is in the phase's <see cref="PhaseRanking"/>.
 /// </summary>
 public class Evaluation : IHasTimestamps
 {
@@ -20,15 +20,6 @@ public class Evaluation : IHasTimestamps
     public bool Published { get; set; }
     /// <summary>The contents of <c>metrics.json</c> once the evaluation succeeded.</summary>
     public string? MetricsJson { get; set; }
-    /// <summary>Position on the leaderboard; 0 = not ranked.</summary>
-    public int Rank { get; set; }
-    public double RankScore { get; set; }
-    public Dictionary<string, int> RankPerMetric { get; set; } = [];
-    /// <summary>
-    /// <see cref="Ranking.EvaluationRank.Fingerprint"/> of the three rank fields as last written: re-ranking compares it
-    /// instead of reading and parsing <see cref="RankPerMetric"/> for every row.
-    /// </summary>
-    public long RankFingerprint { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Modified { get; set; }
 }

@@ -67,6 +67,7 @@ public sealed class EvaluationService(
     IPhaseService phases,
     IComponentJobQueue queue,
     ILeaderboardService leaderboards,
+    PhaseRankStore ranks,
     IChangeNotifier notifier,
     TimeProvider clock) : IEvaluationService
 {
@@ -299,7 +300,7 @@ public sealed class EvaluationService(
         return await QueryAsync(db, context, query, offset, limit, ct);
     }
 
-    private static async Task<(int Count, IReadOnlyList<EvaluationView> Items)> QueryAsync(
+    private async Task<(int Count, IReadOnlyList<EvaluationView> Items)> QueryAsync(
         AppDbContext db, PhaseContext context, IQueryable<Evaluation> query, int offset, int limit, CancellationToken ct)
     {
         var userId = context.Actor.UserId;
@@ -321,6 +322,7 @@ public sealed class EvaluationService(
 
         var phase = context.Phase;
         var shortName = context.Challenge.Challenge.ShortName;
+        var ranked = await ranks.GetAsync(db, phase.Id, ct) ?? PhaseRanks.Empty;
         var items = rows.Select(x =>
         {
             var own = userId is not null && x.r.e.CreatorId == userId;
@@ -329,7 +331,8 @@ public sealed class EvaluationService(
             var message = context.IsAdmin || own ? x.r.ErrorMessage : null;
             return new EvaluationView(
                 x.r.e.Id, x.r.e.SubmissionId, x.r.e.PhaseId, shortName, phase.Title, phase.Slug, x.r.e.CreatorId, x.UserName, x.r.e.JobId,
-                x.r.Status, message, x.r.e.MetricsJson, x.r.e.Rank, x.r.e.RankScore, x.r.e.Published, x.r.e.MethodId, x.r.e.GroundTruthId,
+                x.r.Status, message, x.r.e.MetricsJson, ranked.RankOf(x.r.e.Id),
+                ranked.TryGet(x.r.e.Id, out var rank) ? rank.Score : 0, x.r.e.Published, x.r.e.MethodId, x.r.e.GroundTruthId,
                 x.r.e.Created, x.r.CompletedAt, logs ? x.r.Stdout : null, logs ? x.r.Stderr : null, context.IsAdmin);
         }).ToList();
         return (count, items);

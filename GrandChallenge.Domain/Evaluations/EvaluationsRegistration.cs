@@ -16,6 +16,7 @@ public static class EvaluationsRegistration
             .ValidateOnStart();
         builder.Services.TryAddSingleton<IPhaseService, PhaseService>();
         builder.Services.TryAddSingleton(sp => new Lazy<IPhaseService>(sp.GetRequiredService<IPhaseService>));
+        builder.Services.TryAddSingleton<PhaseRankStore>();
         builder.Services.TryAddSingleton<ILeaderboardService, LeaderboardService>();
         builder.Services.TryAddSingleton<IGroundTruthService, GroundTruthService>();
         builder.Services.TryAddSingleton<IEvaluationService, EvaluationService>();

@@ -57,6 +57,7 @@ public sealed class LeaderboardService(
     IDbContextFactory<AppDbContext> dbFactory,
     Lazy<IPhaseService> phases,
     ISocketValueService values,
+    PhaseRankStore ranks,
     IChangeNotifier notifier) : ILeaderboardService
 {
     private static readonly ConcurrentDictionary<Guid, SemaphoreSlim> Locks = new();
@@ -80,42 +81,31 @@ public sealed class LeaderboardService(
             }
 
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await RankWriter.LockPhaseAsync(db, phaseId, ct);
-            await FillMissingMetricsAsync(db, phaseId, ct);
-            // Only scalar columns for every row: parsing 10,000 metrics.json texts and rank maps cost more than the
-            // ranking itself. Metrics never change once copied, so their ranked values are kept per phase in memory
-            // and only new results' metrics are read; the stored fingerprint tells which rows' ranks changed.
+            await LockPhaseAsync(db, phaseId, ct);
+            // Only scalar columns for every row: parsing 10,000 metrics.json texts cost more than the ranking itself.
+            // Metrics never change once copied, so their ranked values are kept per phase in memory and only new
+            // results' metrics are read.
             var rows = await db.Evaluations.AsNoTracking()
                 .Where(e => e.PhaseId == phaseId)
-                .Join(db.ComponentJobs, e => e.JobId, j => j.Id, (e, j) => new { e.Id, e.CreatorId, e.Created, e.Published, e.RankFingerprint, e.Rank, j.Status })
-                .Where(x => x.Status == ComponentJobStatus.Succeeded || x.Rank != 0)
+                .Join(db.ComponentJobs.Where(j => j.Status == ComponentJobStatus.Succeeded), e => e.JobId, j => j.Id,
+                    (e, j) => new { e.Id, e.CreatorId, e.Created, e.Published, MetricsMissing = e.MetricsJson == null })
                 .ToListAsync(ct);
+            if (rows.Any(x => x.MetricsMissing))
+            {
+                await FillMissingMetricsAsync(db, rows.Where(x => x.MetricsMissing).Select(x => x.Id).ToList(), ct);
+            }
 
             var settings = SettingsOf(phase);
-            var metrics = await RankedMetricsAsync(
-                db, phaseId, settings, rows.Where(x => x.Status == ComponentJobStatus.Succeeded).Select(x => x.Id).ToList(), ct);
+            var metrics = await RankedMetricsAsync(db, phaseId, settings, rows.Select(x => x.Id).ToList(), ct);
             var none = new double?[settings.RankedPaths.Count];
             var outcome = Ranker.Rank(
                 rows.Select(x => new RankingCandidate(
-                    x.Id, x.CreatorId?.ToString() ?? x.Id.ToString(), x.Created, x.Published,
-                    x.Status == ComponentJobStatus.Succeeded, metrics.GetValueOrDefault(x.Id, none))).ToList(),
+                    x.Id, x.CreatorId?.ToString() ?? x.Id.ToString(), x.Created, x.Published, true, metrics.GetValueOrDefault(x.Id, none))).ToList(),
                 settings);
 
-            var changes = new List<RankChange>();
-            foreach (var row in rows)
-            {
-                var rank = outcome[row.Id];
-                var fingerprint = rank.Fingerprint;
-                if (row.RankFingerprint != fingerprint)
-                {
-                    changes.Add(new RankChange(
-                        row.Id, rank.Rank, rank.RankScore, JsonSerializer.Serialize(rank.RankPerMetric, JsonSerializerOptions.Default), fingerprint));
-                }
-            }
-
-            // One new result moves most of the board, so thousands of rows change at once: they are written in one
-            // statement rather than one UPDATE each through the change tracker (seconds for 10,000 rows).
-            await RankWriter.WriteAsync(db, changes, ct);
+            // One new result moves most of the board; the whole phase's ranks are one packed row, not a column on
+            // thousands of evaluation rows.
+            await ranks.WriteAsync(db, phaseId, PhaseRanks.Pack(outcome, settings.RankedPaths), ct);
             await transaction.CommitAsync(ct);
         }
         finally
@@ -169,18 +159,26 @@ public sealed class LeaderboardService(
     private readonly ConcurrentDictionary<Guid, PhaseMetrics> _rankedMetrics = new();
 
     /// <summary>Succeeded evaluations whose metrics were not copied (the process stopped between the two) get them now.</summary>
-    private async Task FillMissingMetricsAsync(AppDbContext db, Guid phaseId, CancellationToken ct)
+    private async Task FillMissingMetricsAsync(AppDbContext db, IReadOnlyList<Guid> ids, CancellationToken ct)
     {
-        var missing = await db.Evaluations
-            .Where(e => e.PhaseId == phaseId && e.MetricsJson == null
-                        && db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.Succeeded))
-            .ToListAsync(ct);
+        var missing = await db.Evaluations.Where(e => ids.Contains(e.Id)).ToListAsync(ct);
         foreach (var evaluation in missing)
         {
             evaluation.MetricsJson = await ReadMetricsAsync(db, values, evaluation.JobId, ct) ?? "null";
         }
 
         await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Takes the phase row's write lock for the rest of the transaction (SQLite: the database's), so re-rankings of
+    /// one phase by several processes run one after the other.
+    /// </summary>
+    private static async Task LockPhaseAsync(AppDbContext db, Guid phaseId, CancellationToken ct)
+    {
+        var sqlite = db.Database.ProviderName?.Contains("Sqlite", StringComparison.Ordinal) == true;
+        object id = sqlite ? phaseId.ToString("D").ToUpperInvariant() : phaseId;
+        await db.Database.ExecuteSqlRawAsync("""UPDATE "Phases" SET "Modified" = "Modified" WHERE "Id" = {0}""", [id], ct);
     }
 
     /// <summary>The text of the job's <c>metrics.json</c> output, or null when it has none.</summary>
@@ -216,8 +214,9 @@ public sealed class LeaderboardService(
 
         var phase = context.Phase;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var evaluations = db.Evaluations.Where(e => e.PhaseId == phaseId && e.Rank > 0 && e.Published);
-        var rows = await LoadRowsAsync(db, phase, evaluations, query, ct);
+        var ranked = await RanksAsync(db, phaseId, ct);
+        var evaluations = db.Evaluations.Where(e => e.PhaseId == phaseId && e.Published);
+        var rows = await LoadRowsAsync(db, phase, evaluations, ranked, onlyRanked: true, query, ct);
         return new Leaderboard(phase, context.Challenge.Challenge.ShortName, ColumnsOf(phase), [.. rows.OrderBy(r => r.Rank).ThenBy(r => r.Created)]);
     }
 
@@ -231,7 +230,8 @@ public sealed class LeaderboardService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var evaluations = db.Evaluations.Where(e => e.PhaseId == phaseId && e.CreatorId == userId && e.Published
                                                     && db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.Succeeded));
-        var rows = await LoadRowsAsync(db, context.Phase, evaluations, new LeaderboardQuery(), ct);
+        var ranked = await RanksAsync(db, phaseId, ct);
+        var rows = await LoadRowsAsync(db, context.Phase, evaluations, ranked, onlyRanked: false, new LeaderboardQuery(), ct);
         return [.. rows.OrderByDescending(r => r.Created)];
     }
 
@@ -270,6 +270,18 @@ public sealed class LeaderboardService(
         return new LeaderboardCharts(best, scores);
     }
 
+    /// <summary>The phase's ranks; a phase never ranked (e.g. results from before ranks were stored per phase) is ranked first.</summary>
+    private async Task<PhaseRanks> RanksAsync(AppDbContext db, Guid phaseId, CancellationToken ct)
+    {
+        if (await ranks.GetAsync(db, phaseId, ct) is { } stored)
+        {
+            return stored;
+        }
+
+        await RecomputeAsync(phaseId, ct);
+        return await ranks.GetAsync(db, phaseId, ct) ?? PhaseRanks.Empty;
+    }
+
     public static IReadOnlyList<LeaderboardColumn> ColumnsOf(Phase phase) =>
     [
         new(phase.ScorePath, phase.ScoreTitle, phase.ScoreOrder, true, phase.ScoreErrorPath),
@@ -277,7 +289,8 @@ public sealed class LeaderboardService(
     ];
 
     private static async Task<List<LeaderboardRow>> LoadRowsAsync(
-        AppDbContext db, Phase phase, IQueryable<Evaluation> evaluations, LeaderboardQuery query, CancellationToken ct)
+        AppDbContext db, Phase phase, IQueryable<Evaluation> evaluations, PhaseRanks ranked, bool onlyRanked, LeaderboardQuery query,
+        CancellationToken ct)
     {
         var joined = evaluations
             .Join(db.Submissions, e => e.SubmissionId, s => s.Id, (e, s) => new { e, s });
@@ -294,9 +307,6 @@ public sealed class LeaderboardService(
             .SelectMany(z => z.teams.DefaultIfEmpty(), (z, t) => new
             {
                 z.y.x.e.Id,
-                z.y.x.e.Rank,
-                z.y.x.e.RankScore,
-                z.y.x.e.RankPerMetric,
                 z.y.x.e.MetricsJson,
                 z.y.x.e.CreatorId,
                 SubmissionId = z.y.x.s.Id,
@@ -312,6 +322,7 @@ public sealed class LeaderboardService(
         var columns = ColumnsOf(phase);
         var search = query.Search?.Trim();
         return raw
+            .Where(r => !onlyRanked || ranked.TryGet(r.Id, out _))
             .Where(r => string.IsNullOrEmpty(search)
                         || r.UserName?.Contains(search, StringComparison.OrdinalIgnoreCase) == true
                         || r.TeamName?.Contains(search, StringComparison.OrdinalIgnoreCase) == true
@@ -335,11 +346,14 @@ public sealed class LeaderboardService(
                     }
                 }
 
-                return new LeaderboardRow(r.Rank, r.RankScore, r.Id, r.SubmissionId, r.CreatorId, r.UserName, r.TeamName, r.SubmissionCreated,
-                    r.Comment, r.SupplementaryUrl, r.HasFile, valuesOf, errors, r.RankPerMetric, r.MetricsJson);
+                var rank = ranked.TryGet(r.Id, out var entry) ? entry : Unranked;
+                return new LeaderboardRow(rank.Rank, rank.Score, r.Id, r.SubmissionId, r.CreatorId, r.UserName, r.TeamName, r.SubmissionCreated,
+                    r.Comment, r.SupplementaryUrl, r.HasFile, valuesOf, errors, rank.PerMetric, r.MetricsJson);
             })
             .ToList();
     }
+
+    private static readonly RankEntry Unranked = new(0, 0, System.Collections.ObjectModel.ReadOnlyDictionary<string, int>.Empty);
 
     private static double? Number(string? json, string path)
     {

@@ -69,14 +69,21 @@ public sealed class EvaluationConfiguration : IEntityTypeConfiguration<Evaluatio
 {
     public void Configure(EntityTypeBuilder<Evaluation> builder)
     {
-        builder.Property(e => e.RankPerMetric).AsJson();
         builder.HasOne<Submission>().WithMany().HasForeignKey(e => e.SubmissionId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Phase>().WithMany().HasForeignKey(e => e.PhaseId).OnDelete(DeleteBehavior.NoAction);
         builder.HasOne<ContainerImage>().WithMany().HasForeignKey(e => e.MethodId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<GroundTruth>().WithMany().HasForeignKey(e => e.GroundTruthId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<ComponentJob>().WithOne().HasForeignKey<Evaluation>(e => e.JobId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(e => new { e.PhaseId, e.Created });
-        builder.HasIndex(e => new { e.PhaseId, e.Rank });
+    }
+}
+
+public sealed class PhaseRankingConfiguration : IEntityTypeConfiguration<PhaseRanking>
+{
+    public void Configure(EntityTypeBuilder<PhaseRanking> builder)
+    {
+        builder.HasKey(r => r.PhaseId);
+        builder.HasOne<Phase>().WithOne().HasForeignKey<PhaseRanking>(r => r.PhaseId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

@@ -11,36 +11,6 @@ public sealed record EvaluationRank(Guid EvaluationId, int Rank, double RankScor
 {
     public bool IsRanked => Rank > 0;
 
-    /// <summary>A stable 64-bit hash (FNV-1a) of the rank, score and per-metric ranks; the same in every process.</summary>
-    public long Fingerprint
-    {
-        get
-        {
-            var hash = 14695981039346656037UL;
-            Mix(ref hash, (ulong)Rank);
-            Mix(ref hash, (ulong)BitConverter.DoubleToInt64Bits(RankScore));
-            foreach (var (path, rank) in RankPerMetric.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                foreach (var c in path)
-                {
-                    Mix(ref hash, c);
-                }
-
-                Mix(ref hash, (ulong)rank);
-            }
-
-            return (long)hash;
-        }
-    }
-
-    private static void Mix(ref ulong hash, ulong value)
-    {
-        for (var i = 0; i < 8; i++)
-        {
-            hash = (hash ^ ((value >> (i * 8)) & 0xFF)) * 1099511628211UL;
-        }
-    }
-
     internal static EvaluationRank Unranked(Guid evaluationId) =>
         new(evaluationId, 0, 0.0, ReadOnlyDictionary<string, int>.Empty);
 }

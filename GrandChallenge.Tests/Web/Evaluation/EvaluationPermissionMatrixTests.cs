@@ -126,7 +126,6 @@ public sealed class EvaluationPermissionMatrixTests(SqliteAppFixture fixture) : 
             JobId = job.Id,
             Published = published,
             MetricsJson = succeeded ? """{"score": 0.5}""" : null,
-            Rank = succeeded && published ? 1 : 0,
         };
         db.Submissions.Add(submission);
         db.ComponentJobs.Add(job);

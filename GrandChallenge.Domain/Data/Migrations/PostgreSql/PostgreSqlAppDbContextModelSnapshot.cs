@@ -1096,19 +1096,6 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.Property<bool>("Published")
                         .HasColumnType("boolean");
 
-                    b.Property<int>("Rank")
-                        .HasColumnType("integer");
-
-                    b.Property<long>("RankFingerprint")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("RankPerMetric")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<double>("RankScore")
-                        .HasColumnType("double precision");
-
                     b.Property<Guid>("SubmissionId")
                         .HasColumnType("uuid");
 
@@ -1124,8 +1111,6 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.HasIndex("SubmissionId");
 
                     b.HasIndex("PhaseId", "Created");
-
-                    b.HasIndex("PhaseId", "Rank");
 
                     b.ToTable("Evaluations");
                 });
@@ -1315,6 +1300,23 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("Phases");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Evaluations.PhaseRanking", b =>
+                {
+                    b.Property<Guid>("PhaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("PhaseId");
+
+                    b.ToTable("PhaseRankings");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>
@@ -2127,6 +2129,15 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.NoAction);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Evaluations.PhaseRanking", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Phase", null)
+                        .WithOne()
+                        .HasForeignKey("GrandChallenge.Domain.Evaluations.PhaseRanking", "PhaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>

@@ -1099,19 +1099,6 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.Property<bool>("Published")
                         .HasColumnType("bit");
 
-                    b.Property<int>("Rank")
-                        .HasColumnType("int");
-
-                    b.Property<long>("RankFingerprint")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("RankPerMetric")
-                        .IsRequired()
-                        .HasColumnType("nvarchar(max)");
-
-                    b.Property<double>("RankScore")
-                        .HasColumnType("float");
-
                     b.Property<Guid>("SubmissionId")
                         .HasColumnType("uniqueidentifier");
 
@@ -1127,8 +1114,6 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.HasIndex("SubmissionId");
 
                     b.HasIndex("PhaseId", "Created");
-
-                    b.HasIndex("PhaseId", "Rank");
 
                     b.ToTable("Evaluations");
                 });
@@ -1318,6 +1303,23 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("Phases");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Evaluations.PhaseRanking", b =>
+                {
+                    b.Property<Guid>("PhaseId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("PhaseId");
+
+                    b.ToTable("PhaseRankings");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>
@@ -2134,6 +2136,15 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.NoAction);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Evaluations.PhaseRanking", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Phase", null)
+                        .WithOne()
+                        .HasForeignKey("GrandChallenge.Domain.Evaluations.PhaseRanking", "PhaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>

@@ -1087,19 +1087,6 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.Property<bool>("Published")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("Rank")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("RankFingerprint")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("RankPerMetric")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<double>("RankScore")
-                        .HasColumnType("REAL");
-
                     b.Property<Guid>("SubmissionId")
                         .HasColumnType("TEXT");
 
@@ -1115,8 +1102,6 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.HasIndex("SubmissionId");
 
                     b.HasIndex("PhaseId", "Created");
-
-                    b.HasIndex("PhaseId", "Rank");
 
                     b.ToTable("Evaluations");
                 });
@@ -1306,6 +1291,23 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Phases");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Evaluations.PhaseRanking", b =>
+                {
+                    b.Property<Guid>("PhaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("PhaseId");
+
+                    b.ToTable("PhaseRankings");
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>
@@ -2114,6 +2116,15 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("ParentId")
                         .OnDelete(DeleteBehavior.NoAction);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Evaluations.PhaseRanking", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Phase", null)
+                        .WithOne()
+                        .HasForeignKey("GrandChallenge.Domain.Evaluations.PhaseRanking", "PhaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>
