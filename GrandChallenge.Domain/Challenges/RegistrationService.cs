@@ -353,10 +353,12 @@ public sealed class RegistrationService(
             else
             {
                 await roles.ExecuteDeleteAsync(ct);
+                await LeaveTeamsAsync(db, request.ChallengeId, request.UserId, ct);
             }
 
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
+            notifier.Publish(ChallengeTopics.Teams(request.ChallengeId));
             notifier.Publish(ChallengeTopics.Registrations(request.ChallengeId));
             notifier.Publish(ChallengeTopics.Challenge(request.ChallengeId));
             var message = status == RequestStatus.Accepted
@@ -366,6 +368,31 @@ public sealed class RegistrationService(
         }
 
         return Result<RegistrationView>.Ok((await ViewsAsync(db, r => r.Id == requestId, ct)).Single());
+    }
+
+    /// <summary>
+    /// A rejected participant leaves the challenge's teams: their memberships and invitations go; a team they own passes
+    /// to its longest-standing other member, or is deleted when they were alone in it.
+    /// </summary>
+    private static async Task LeaveTeamsAsync(AppDbContext db, Guid challengeId, Guid userId, CancellationToken ct)
+    {
+        var teams = db.Teams.Where(t => t.ChallengeId == challengeId);
+        await db.TeamInvitations.Where(i => i.UserId == userId && teams.Any(t => t.Id == i.TeamId)).ExecuteDeleteAsync(ct);
+        foreach (var team in await teams.Where(t => t.OwnerId == userId).ToListAsync(ct))
+        {
+            var heir = await db.TeamMembers.Where(m => m.TeamId == team.Id && m.UserId != userId)
+                .OrderBy(m => m.Created).Select(m => (Guid?)m.UserId).FirstOrDefaultAsync(ct);
+            if (heir is { } owner)
+            {
+                team.OwnerId = owner;
+            }
+            else
+            {
+                db.Teams.Remove(team);
+            }
+        }
+
+        await db.TeamMembers.Where(m => m.ChallengeId == challengeId && m.UserId == userId).ExecuteDeleteAsync(ct);
     }
 
     private static string AlreadyAsked(RequestStatus status) => status switch

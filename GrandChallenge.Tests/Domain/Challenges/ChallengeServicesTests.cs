@@ -231,6 +231,43 @@ public sealed class ChallengeServicesTests(SqliteAppFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_rejected_participant_leaves_their_teams_which_pass_to_another_member_or_go_when_empty()
+    {
+        var (challenge, admin) = await ChallengeAsync();
+        var registrations = Service<IRegistrationService>();
+        var teams = Service<ITeamService>();
+        var requests = new Dictionary<Actor, Guid>();
+        async Task<Actor> AcceptedAsync()
+        {
+            var user = await UserAsync("member");
+            var request = await registrations.RegisterAsync(user, challenge.Id, []);
+            request.Succeeded.Should().BeTrue(request.Error);
+            (await registrations.DecideAsync(admin, request.Value!.Id, RequestStatus.Accepted)).Succeeded.Should().BeTrue();
+            requests[user] = request.Value.Id;
+            return user;
+        }
+
+        var owner = await AcceptedAsync();
+        var friend = await AcceptedAsync();
+        var invited = await AcceptedAsync();
+        var teamId = (await teams.CreateAsync(owner, challenge.Id, new TeamDraft("Segmenters"))).Value!.Id;
+        await teams.AcceptInvitationAsync(friend, (await teams.InviteAsync(owner, teamId, NameOf(friend))).Value!.Id);
+        await teams.InviteAsync(owner, teamId, NameOf(invited));
+
+        (await registrations.DecideAsync(admin, requests[owner], RequestStatus.Rejected)).Succeeded.Should().BeTrue();
+        var team = (await teams.ListAsync(admin, challenge.Id)).Value!.Single();
+        team.Members.Select(m => m.Username).Should().Equal(NameOf(friend));
+        (await teams.TeamOfAsync(challenge.Id, owner.UserId!.Value)).Should().BeNull();
+        (await teams.DeleteAsync(friend, teamId)).Succeeded.Should().BeTrue("the team passed to its remaining member");
+
+        var soloTeam = (await teams.CreateAsync(invited, challenge.Id, new TeamDraft("Alone"))).Value!.Id;
+        await teams.InviteAsync(invited, soloTeam, NameOf(friend));
+        (await registrations.DecideAsync(admin, requests[invited], RequestStatus.Rejected)).Succeeded.Should().BeTrue();
+        (await teams.ListAsync(admin, challenge.Id)).Value.Should().BeEmpty("a team whose only member was rejected is deleted");
+        (await teams.InvitationsForAsync(friend, challenge.Id)).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Notifications_count_unread_messages_and_are_read_by_their_owner_only()
     {
         var notifications = Service<INotificationService>();
