@@ -34,6 +34,7 @@ public sealed class GroundTruthService(
     IBlobStore blobs,
     DataDirectory data,
     IOptions<EvaluationOptions> options,
+    IChangeNotifier notifier,
     TimeProvider clock) : IGroundTruthService
 {
     public const string BadFilename = "Ground truth must be a .tar.gz, .tgz or .zip archive.";
@@ -141,6 +142,8 @@ public sealed class GroundTruthService(
                 await transaction.CommitAsync(ct);
             }
 
+            notifier.Publish(EvaluationTopics.GroundTruths(phaseId), phaseId);
+
             return Result<GroundTruth>.Ok(truth);
         }
         finally
@@ -179,6 +182,7 @@ public sealed class GroundTruthService(
         truth.IsDesiredVersion = active;
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        notifier.Publish(EvaluationTopics.GroundTruths(truth.PhaseId), truth.PhaseId);
         return Result<GroundTruth>.Ok(truth);
     }
 

@@ -30,7 +30,7 @@ public interface IPhaseService
 }
 
 public sealed partial class PhaseService(
-    IDbContextFactory<AppDbContext> dbFactory, IChallengeAccess challenges, ILeaderboardService leaderboards) : IPhaseService
+    IDbContextFactory<AppDbContext> dbFactory, IChallengeAccess challenges, ILeaderboardService leaderboards, IChangeNotifier notifier) : IPhaseService
 {
     public const string NotAllowed = "Only the challenge's admins may manage its phases.";
 
@@ -97,6 +97,7 @@ public sealed partial class PhaseService(
 
         db.Phases.Add(phase);
         await db.SaveChangesAsync(ct);
+        notifier.Publish(EvaluationTopics.Phases(phase.ChallengeId), phase.ChallengeId);
         return Result<Phase>.Ok(phase);
     }
 
@@ -128,6 +129,7 @@ public sealed partial class PhaseService(
         }
 
         await db.SaveChangesAsync(ct);
+        notifier.Publish(EvaluationTopics.Phases(phase.ChallengeId), phase.ChallengeId);
         if (settings.AffectsRanking)
         {
             await leaderboards.RecomputeAsync(phaseId, ct);

@@ -90,6 +90,22 @@ public sealed class EvaluationPagesLiveTests : BunitContextBase, IClassFixture<E
     }
 
     [Fact]
+    public async Task A_phase_another_admin_creates_appears_on_the_open_phases_page()
+    {
+        var world = await EvaluationPagesWorld.CreateAsync(_fixture.App);
+        SignIn(world.Admin);
+        var page = Render<PhaseListPage>(p => p.Add(c => c.ShortName, world.ShortName));
+        page.WaitForAssertion(() => page.Find($"[data-phase='{world.Phase.Slug}']"), Patience);
+
+        var admin = new Actor(world.Admin.Id, false);
+        var created = await _fixture.App.Services.GetRequiredService<IPhaseService>()
+            .CreateAsync(admin, world.ShortName, new PhaseSettings { Title = "Final test" });
+
+        created.Succeeded.Should().BeTrue(created.Error);
+        page.WaitForAssertion(() => page.Find($"[data-phase='{created.Value!.Slug}']").TextContent.Should().Be("Final test"), Patience);
+    }
+
+    [Fact]
     public async Task A_burst_of_re_rankings_reloads_the_board_a_few_times_not_once_per_message()
     {
         var world = await EvaluationPagesWorld.CreateAsync(_fixture.App);
