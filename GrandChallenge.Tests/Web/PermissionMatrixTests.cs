@@ -196,6 +196,11 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
             () => JsonContent.Create(new { description = "Changed by the matrix" }), ParticipantGets: 403);
         yield return new("GET", "/api/v1/challenges/{shortName}/logo/", () => Fixed($"/api/v1/challenges/{hidden}/logo/"), [404, 404, 200, 200], ParticipantGets: 200);
         yield return new("GET", "/api/v1/challenges/{shortName}/banner/", () => Fixed($"/api/v1/challenges/{hidden}/banner/"), [404, 404, 200, 200], ParticipantGets: 200);
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+        yield return new("PUT", "/api/v1/challenges/{shortName}/logo/", () => Fixed($"/api/v1/challenges/{hidden}/logo/"), [401, 404, 200, 200],
+            () => new ByteArrayContent(png), ParticipantGets: 403);
+        yield return new("PUT", "/api/v1/challenges/{shortName}/banner/", () => Fixed($"/api/v1/challenges/{hidden}/banner/"), [401, 404, 200, 200],
+            () => new ByteArrayContent(png), ParticipantGets: 403);
         yield return new("GET", "/api/v1/challenges/{shortName}/registration-requests/", () => Fixed($"/api/v1/challenges/{hidden}/registration-requests/"),
             [401, 404, 200, 200], ParticipantGets: 200);
         // Joining: strangers cannot find a hidden challenge, admins may join it, a participant already takes part.

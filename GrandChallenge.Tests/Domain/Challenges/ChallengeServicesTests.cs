@@ -74,6 +74,17 @@ public sealed class ChallengeServicesTests(SqliteAppFixture fixture) : IClassFix
         var response = await App.CreateClient().GetAsync($"/api/v1/challenges/{challenge.ShortName}/logo/");
         response.Content.Headers.ContentType!.MediaType.Should().Be("image/png");
         (await service.OpenImageAsync(Actor.Anonymous, challenge.ShortName, ChallengeImageKind.Banner)).Should().BeNull();
+
+        // Through the API: the image as multipart field `file`, or as the body; a bad one is refused with the reason.
+        var client = App.CreateClientWithToken(await App.CreateTokenAsync(admin.UserId!.Value));
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(TinyPng), "file", "banner.png" } };
+        var banner = await client.PutAsync($"/api/v1/challenges/{challenge.ShortName}/banner/", form);
+        banner.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, await banner.Content.ReadAsStringAsync());
+        (await banner.Content.ReadAsStringAsync()).Should().Contain($"/api/v1/challenges/{challenge.ShortName}/banner/");
+        var refused = await client.PutAsync($"/api/v1/challenges/{challenge.ShortName}/logo/", new StringContent("<svg/>"));
+        refused.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest);
+        (await refused.Content.ReadAsStringAsync()).Should().Contain("must be a PNG or JPEG");
+        (await service.OpenImageAsync(Actor.Anonymous, challenge.ShortName, ChallengeImageKind.Banner)).Should().NotBeNull();
     }
 
     [Fact]

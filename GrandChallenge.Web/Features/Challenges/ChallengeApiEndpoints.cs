@@ -32,6 +32,14 @@ public static class ChallengeApiEndpoints
             ImageAsync(shortName, ChallengeImageKind.Logo, user, service, ct)).AllowAnonymous().WithSummary("The challenge's logo (PNG or JPEG).");
         challenges.MapGet("/{shortName}/banner/", (string shortName, ClaimsPrincipal user, IChallengeService service, CancellationToken ct) =>
             ImageAsync(shortName, ChallengeImageKind.Banner, user, service, ct)).AllowAnonymous().WithSummary("The challenge's banner (PNG or JPEG).");
+        challenges.MapPut("/{shortName}/logo/", (string shortName, HttpRequest request, ClaimsPrincipal user, IChallengeAccess access, IChallengeService service, CancellationToken ct) =>
+                SetImageAsync(shortName, ChallengeImageKind.Logo, request, user, access, service, ct))
+            .RequireAuthorization().DisableAntiforgery()
+            .WithSummary("Replace the logo (its admins): the PNG or JPEG as the body, or as multipart field `file`.");
+        challenges.MapPut("/{shortName}/banner/", (string shortName, HttpRequest request, ClaimsPrincipal user, IChallengeAccess access, IChallengeService service, CancellationToken ct) =>
+                SetImageAsync(shortName, ChallengeImageKind.Banner, request, user, access, service, ct))
+            .RequireAuthorization().DisableAntiforgery()
+            .WithSummary("Replace the banner (its admins): the PNG or JPEG as the body, or as multipart field `file`.");
         challenges.MapGet("/{shortName}/registration-requests/", ListRegistrationsAsync).RequireAuthorization()
             .WithSummary("Registration requests: all of them for the challenge's admins, your own for everyone else.");
         challenges.MapPost("/{shortName}/registration-requests/", RegisterAsync).RequireAuthorization()
@@ -214,6 +222,37 @@ public static class ChallengeApiEndpoints
         }
 
         var result = await challenges.UpdateAsync(actor, context.Challenge.Id, settings, ct);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+    }
+
+    private static async Task<Results<Ok<ChallengeDto>, ProblemHttpResult>> SetImageAsync(
+        string shortName, ChallengeImageKind kind, HttpRequest request, ClaimsPrincipal user, IChallengeAccess access, IChallengeService service,
+        CancellationToken ct)
+    {
+        var actor = Actor.From(user);
+        if (await access.FindAsync(actor, shortName, ct) is not { } context)
+        {
+            return NotFound(ChallengeService.NotFoundMessage);
+        }
+
+        var field = kind == ChallengeImageKind.Logo ? "logo" : "banner";
+        Result<Challenge> result;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            if (form.Files.GetFile("file") is not { } file)
+            {
+                return ApiConventions.Invalid(new Dictionary<string, string[]> { ["file"] = [$"Send the {field} as the multipart field 'file'."] }, $"No {field} was sent.");
+            }
+
+            await using var content = file.OpenReadStream();
+            result = await service.SetImageAsync(actor, context.Challenge.Id, kind, content, ct);
+        }
+        else
+        {
+            result = await service.SetImageAsync(actor, context.Challenge.Id, kind, request.Body, ct);
+        }
+
         return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
     }
 
