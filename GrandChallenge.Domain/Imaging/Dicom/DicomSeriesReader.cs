@@ -250,7 +250,7 @@ public sealed class DicomSeriesReader(IDicomDecoder decoder)
         }
 
         var pixelSpacing = first.PixelSpacing ?? [1, 1];
-        var origin = first.Position ?? [0, 0, 0];
+        var origin = slices[0][0].Position ?? [0, 0, 0];
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         var deidentified = new DicomDataSet(deidentifier.Deidentify(first.File));
         foreach (var (tag, keyword) in StoredTags)
