@@ -5,6 +5,8 @@ using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Evaluations;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Imaging.Dicom;
+using GrandChallenge.Domain.Imaging.Import;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +48,7 @@ public static class DataServiceCollectionExtensions
         builder.AddComponentsDomain();
         builder.AddEvaluationsDomain();
         builder.Services.AddContainerImages();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageBuilder, DicomImageBuilder>());
         return builder;
     }
 
