@@ -3,6 +3,7 @@ using GrandChallenge.Domain.Imaging.Rendering;
 
 namespace GrandChallenge.Tests.Domain.Imaging.Rendering;
 
+[Trait("Category", "Unit")]
 public sealed class MappedMetaImageSliceSourceTests : IDisposable
 {
     private readonly string _dir = TestImages.TempDir();

@@ -3,6 +3,7 @@ using GrandChallenge.Domain.Imaging.Rendering;
 
 namespace GrandChallenge.Tests.Domain.Imaging.Rendering;
 
+[Trait("Category", "Unit")]
 public sealed class RenderedSliceCacheTests
 {
     private static readonly Guid Image = Guid.NewGuid();

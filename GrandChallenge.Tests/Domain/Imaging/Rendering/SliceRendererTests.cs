@@ -3,6 +3,7 @@ using GrandChallenge.Domain.Imaging.Rendering;
 
 namespace GrandChallenge.Tests.Domain.Imaging.Rendering;
 
+[Trait("Category", "Unit")]
 public sealed class SliceRendererTests
 {
     // Identity window for 8-bit values: [0, 255] → [0, 255].

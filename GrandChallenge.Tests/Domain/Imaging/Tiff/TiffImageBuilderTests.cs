@@ -7,6 +7,7 @@ using GrandChallenge.Tests.Domain.Imaging.Rendering;
 
 namespace GrandChallenge.Tests.Domain.Imaging.Tiff;
 
+[Trait("Category", "Unit")]
 public sealed class TiffImageBuilderTests : IDisposable
 {
     private readonly string _dir = TestImages.TempDir();
