@@ -7,6 +7,7 @@ using GrandChallenge.Domain.Evaluations;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Domain.Imaging.Dicom;
 using GrandChallenge.Domain.Imaging.Import;
+using GrandChallenge.Domain.Imaging.Rendering;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,7 @@ public static class DataServiceCollectionExtensions
         builder.AddEvaluationsDomain();
         builder.Services.AddContainerImages();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageBuilder, DicomImageBuilder>());
+        builder.Services.AddImageRendering();
         return builder;
     }
 
