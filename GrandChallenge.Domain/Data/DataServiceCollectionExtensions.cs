@@ -5,6 +5,7 @@ using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Evaluations;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Imaging.Import;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,7 @@ public static class DataServiceCollectionExtensions
         builder.AddComponentsDomain();
         builder.AddEvaluationsDomain();
         builder.Services.AddContainerImages();
+        builder.Services.AddImageImport();
         return builder;
     }
 
