@@ -98,6 +98,12 @@ public sealed class UploadSessionService(
 
                 await using (var upload = opened.Value!)
                 {
+                    if (session.Files.Any(f => f.Name == upload.Info.Filename))
+                    {
+                        return await AbandonAsync(prefix, Result<UploadSessionView>.Invalid(
+                            "upload_ids", $"Two files are named '{upload.Info.Filename}'; the names of a session's files must differ."));
+                    }
+
                     await StoreAsync(session, upload.Info.Filename, upload.Content, ct);
                 }
 
@@ -114,6 +120,11 @@ public sealed class UploadSessionService(
                 if (UploadService.ValidateFilename(file.Name) is { } invalid)
                 {
                     return await AbandonAsync(prefix, Result<UploadSessionView>.Invalid("files", invalid));
+                }
+
+                if (session.Files.Any(f => f.Name == file.Name))
+                {
+                    return await AbandonAsync(prefix, Result<UploadSessionView>.Invalid("files", $"Two files are named '{file.Name}'; the names of a session's files must differ."));
                 }
 
                 await StoreAsync(session, file.Name, file.Content, ct);

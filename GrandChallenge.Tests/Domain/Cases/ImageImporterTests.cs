@@ -73,6 +73,15 @@ public sealed class ImageImporterTests : IDisposable
         }
     }
 
+    private static async IAsyncEnumerable<UploadedFile> Named(string path, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await using var stream = File.OpenRead(path);
+            yield return new UploadedFile($"{i}.mha", stream);
+        }
+    }
+
     private async Task<Guid> CreateAsync(params string[] paths)
     {
         var result = await Sessions().CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Files(paths));
@@ -277,7 +286,8 @@ public sealed class ImageImporterTests : IDisposable
         var noArchive = await Sessions().CreateAsync(_user, new UploadSessionTarget(Archive: "nope"), [], Files([mha]));
         var noTarget = await Sessions().CreateAsync(_user, new UploadSessionTarget(), [], Files([mha]));
         var noFiles = await Sessions().CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Files([]));
-        var tooMany = await Sessions().CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Files(Enumerable.Repeat(mha, UploadSession.MaxFiles + 1)));
+        var tooMany = await Sessions().CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Named(mha, UploadSession.MaxFiles + 1));
+        var twice = await Sessions().CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Files([mha, mha]));
         var badUpload = await Sessions().CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [Guid.NewGuid()], Files([mha]));
         var anonymous = await Sessions().CreateAsync(Actor.Anonymous, new UploadSessionTarget(Archive: "scans"), [], Files([mha]));
 
@@ -288,6 +298,7 @@ public sealed class ImageImporterTests : IDisposable
         noFiles.FieldErrors.Should().ContainKey("files");
         tooMany.FieldErrors!["files"].Should().ContainSingle().Which.Should().Contain($"{UploadSession.MaxFiles}");
         badUpload.FieldErrors.Should().ContainKey("upload_ids");
+        twice.FieldErrors!["files"].Should().ContainSingle().Which.Should().Contain("scan.mha");
         anonymous.Kind.Should().Be(FailureKind.Forbidden);
         _db.CreateDbContext().UploadSessions.Should().BeEmpty();
         var stored = Path.Combine(_root, "blobs", "upload-sessions");
