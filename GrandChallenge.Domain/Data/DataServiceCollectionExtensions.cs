@@ -51,6 +51,7 @@ public static class DataServiceCollectionExtensions
         builder.Services.AddContainerImages();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageBuilder, DicomImageBuilder>());
         builder.Services.AddImageRendering();
+        builder.Services.AddImageImport();
         return builder;
     }
 

@@ -93,6 +93,7 @@ public static class ApiConventions
         ContainerImages.ContainerImageApiEndpoints.Map(api);
         Challenges.ChallengeApiEndpoints.Map(api);
         Evaluation.EvaluationApiEndpoints.Map(api);
+        Cases.UploadSessionApiEndpoints.Map(api);
         return app;
     }
 
