@@ -93,6 +93,8 @@ public static class ApiConventions
         ContainerImages.ContainerImageApiEndpoints.Map(api);
         Challenges.ChallengeApiEndpoints.Map(api);
         Evaluation.EvaluationApiEndpoints.Map(api);
+        Archives.ArchiveApiEndpoints.Map(api);
+        Cases.ImageApiEndpoints.Map(api);
         return app;
     }
 
