@@ -148,6 +148,7 @@ public sealed class ArchivePermissionMatrixTests(SqliteAppFixture fixture) : ICl
         for (var persona = 0; persona < Personas.Length; persona++)
         {
             var html = await (await _clients[persona].GetAsync("/archives")).Content.ReadAsStringAsync();
+            html.Should().Contain("archive-table");
             html.Contains(_hidden.Title).Should().Be(expected[persona], Personas[persona]);
             var api = await (await _clients[persona].GetAsync($"/api/v1/archives/?slug={_hidden.Slug}")).Content.ReadAsStringAsync();
             api.Contains(_hidden.Title).Should().Be(expected[persona], Personas[persona]);
