@@ -1,3 +1,4 @@
+using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
@@ -48,6 +49,7 @@ public static class DataServiceCollectionExtensions
         builder.AddChallengesDomain();
         builder.AddComponentsDomain();
         builder.AddEvaluationsDomain();
+        builder.AddArchivesDomain();
         builder.Services.AddContainerImages();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageBuilder, DicomImageBuilder>());
         builder.Services.AddImageRendering();

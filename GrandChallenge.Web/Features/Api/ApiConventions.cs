@@ -94,6 +94,8 @@ public static class ApiConventions
         Challenges.ChallengeApiEndpoints.Map(api);
         Evaluation.EvaluationApiEndpoints.Map(api);
         Cases.UploadSessionApiEndpoints.Map(api);
+        Archives.ArchiveApiEndpoints.Map(api);
+        Cases.ImageApiEndpoints.Map(api);
         return app;
     }
 
