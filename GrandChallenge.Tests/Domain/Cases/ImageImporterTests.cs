@@ -253,6 +253,24 @@ public sealed class ImageImporterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_that_stopped_after_storing_only_hands_the_images_over()
+    {
+        var id = await CreateAsync(ImportTestFiles.WriteMha(_files));
+        await using (var db = _db.CreateDbContext())
+        {
+            db.Images.Add(new Image { Name = "scan.mha", OriginId = id, Width = 4, Height = 3 });
+            (await db.UploadSessions.SingleAsync(s => s.Id == id)).Status = UploadSessionStatus.Started;
+            await db.SaveChangesAsync();
+        }
+
+        var (session, images) = await ImportAsync(id);
+
+        session.Status.Should().Be(UploadSessionStatus.Succeeded);
+        images.Should().ContainSingle("the import is not run a second time");
+        _destination.Accepted[id].Should().Equal(images[0].Id);
+    }
+
+    [Fact]
     public async Task Creating_stores_the_files_and_queues_the_import()
     {
         var upload = (await _uploads.UploadFileAsync(_user, "from-upload.mha", File.OpenRead(ImportTestFiles.WriteMha(_files, "u.mha")), null, null)).Value!;
