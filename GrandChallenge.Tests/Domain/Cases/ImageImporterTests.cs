@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
-using FluentAssertions;
 using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Cases;
 using GrandChallenge.Domain.Common;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FluentAssertions;
 using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Cases;
 using GrandChallenge.Domain.Common.Storage;
