@@ -49,10 +49,6 @@ public sealed class ImageImporter(
 
             session.Status = UploadSessionStatus.Started;
             session.ErrorMessage = "";
-            session.FileErrors = [];
-            session.ConsumedFiles = [];
-            session.FilesProcessed = 0;
-            session.FilesTotal = 0;
             await db.SaveChangesAsync(ct);
         }
 
@@ -98,6 +94,14 @@ public sealed class ImageImporter(
             return;
         }
 
+        var earlier = await ImagesOfAsync(session.Id, ct);
+        if (earlier.Count > 0)
+        {
+            // A previous run stored the images and stopped before the destinations took them: only that is left to do.
+            await HandOverAsync(session, targets, earlier);
+            return;
+        }
+
         byte[]? key = null;
         foreach (var target in targets)
         {
@@ -116,97 +120,104 @@ public sealed class ImageImporter(
         await ProgressAsync(session.Id, 0, names.Count, ct);
 
         var remaining = unpacked.Files.Select(f => f.Path).ToList();
-        var built = new List<BuiltImage>();
         var consumed = new List<string>();
-        try
+        var images = new List<Image>();
+        var context = new ImageBuildContext(work, key, ImageReadOptions.Default with { TemporaryDirectory = work });
+        foreach (var builder in builders.OrderBy(b => b.Order))
         {
-            var context = new ImageBuildContext(work, key, ImageReadOptions.Default with { TemporaryDirectory = work });
-            foreach (var builder in builders.OrderBy(b => b.Order))
+            if (remaining.Count == 0)
             {
-                if (remaining.Count == 0)
-                {
-                    break;
-                }
+                break;
+            }
 
-                var result = builder.Build(remaining, context, ct);
-                built.AddRange(result.Images);
+            var result = builder.Build(remaining, context, ct);
+            try
+            {
                 foreach (var (path, message) in result.FileErrors)
                 {
                     fileErrors[names.GetValueOrDefault(path, Path.GetFileName(path))] = message;
                 }
 
-                consumed.AddRange(result.Images.SelectMany(i => i.ConsumedFiles).Where(names.ContainsKey).Select(p => names[p]));
-                remaining.RemoveAll(result.ConsumedFiles.Contains);
-                await ProgressAsync(session.Id, names.Count - remaining.Count, names.Count, ct);
-            }
-
-            foreach (var path in remaining)
-            {
-                fileErrors[names[path]] = NotSupportedMessage;
-            }
-
-            var images = new List<Image>();
-            foreach (var image in built)
-            {
-                images.Add(await StoreAsync(session.Id, image, work, stored, ct));
-            }
-
-            await using (var db = await dbFactory.CreateDbContextAsync(ct))
-            {
-                db.Images.AddRange(images);
-                var row = await db.UploadSessions.FirstAsync(s => s.Id == session.Id, ct);
-                row.FileErrors = fileErrors;
-                row.ConsumedFiles = consumed.Distinct().ToList();
-                row.FilesProcessed = names.Count;
-                await db.SaveChangesAsync(ct);
-            }
-
-            stored.Clear(); // the rows now own the blobs
-            if (images.Count == 0)
-            {
-                await FinishAsync(session.Id, s =>
+                // Stored (and let go of) builder by builder, so an upload of many large volumes is never all in memory.
+                foreach (var image in result.Images)
                 {
-                    s.Status = UploadSessionStatus.Failed;
-                    s.ErrorMessage = fileErrors.Count == 0
-                        ? "The upload session holds no files."
-                        : "None of the files could be imported as an image; see the errors per file.";
-                });
-                return;
-            }
-
-            var refusals = new List<string>();
-            try
-            {
-                foreach (var target in targets)
-                {
-                    refusals.AddRange(await target.AcceptAsync(session, images, CancellationToken.None));
+                    images.Add(await StoreAsync(session.Id, image, work, stored, ct));
+                    consumed.AddRange(image.ConsumedFiles.Where(names.ContainsKey).Select(p => names[p]));
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            finally
             {
-                // The images are whole and stay listed on the session; only handing them over failed.
-                logger.LogError(e, "Destination of upload session {Id} failed to take its images", session.Id);
-                await FinishAsync(session.Id, s =>
+                foreach (var image in result.Images)
                 {
-                    s.Status = UploadSessionStatus.Failed;
-                    s.ErrorMessage = "The images were imported but could not be added to their destination because of an internal error.";
-                });
-                return;
+                    image.Dispose();
+                }
             }
 
-            await FinishAsync(session.Id, s =>
-            {
-                s.Status = UploadSessionStatus.Succeeded;
-                s.ErrorMessage = Truncate(string.Join(" ", refusals), 2000);
-            });
+            remaining.RemoveAll(result.ConsumedFiles.Contains);
+            await ProgressAsync(session.Id, names.Count - remaining.Count, names.Count, ct);
         }
-        finally
+
+        foreach (var path in remaining)
         {
-            foreach (var image in built)
+            fileErrors[names[path]] = NotSupportedMessage;
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            db.Images.AddRange(images);
+            var row = await db.UploadSessions.FirstAsync(s => s.Id == session.Id, ct);
+            row.FileErrors = fileErrors;
+            row.ConsumedFiles = consumed.Distinct().ToList();
+            row.FilesProcessed = names.Count;
+            if (images.Count == 0)
             {
-                image.Dispose();
+                row.Status = UploadSessionStatus.Failed;
+                row.ErrorMessage = fileErrors.Count == 0
+                    ? "The upload session holds no files."
+                    : "None of the files could be imported as an image; see the errors per file.";
+            }
+
+            await db.SaveChangesAsync(ct);
+        }
+
+        stored.Clear(); // the rows now own the blobs
+        if (images.Count == 0)
+        {
+            notifier.Publish(TopicFor(session.Id), session.Id);
+            return;
+        }
+
+        await HandOverAsync(session, targets, images);
+    }
+
+    /// <summary>Gives the stored images to the destinations and records the outcome.</summary>
+    private async Task HandOverAsync(UploadSession session, List<IUploadSessionDestination> targets, List<Image> images)
+    {
+        var refusals = new List<string>();
+        try
+        {
+            foreach (var target in targets)
+            {
+                refusals.AddRange(await target.AcceptAsync(session, images, CancellationToken.None));
             }
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The images are whole and stay listed on the session; only handing them over failed.
+            logger.LogError(e, "Destination of upload session {Id} failed to take its images", session.Id);
+            await FinishAsync(session.Id, s =>
+            {
+                s.Status = UploadSessionStatus.Failed;
+                s.ErrorMessage = "The images were imported but could not be added to their destination because of an internal error.";
+            });
+            return;
+        }
+
+        await FinishAsync(session.Id, s =>
+        {
+            s.Status = UploadSessionStatus.Succeeded;
+            s.ErrorMessage = Truncate(string.Join(" ", refusals), 2000);
+        });
     }
 
     /// <summary>Copies the session's blobs into <paramref name="directory"/>, each under its uploaded name.</summary>
@@ -366,6 +377,12 @@ public sealed class ImageImporter(
         volume.Tags.TryGetValue(name, out var value) ? Truncate(value.Trim(), maxLength) : "";
 
     private static string Truncate(string value, int maxLength) => value.Length <= maxLength ? value : value[..maxLength];
+
+    private async Task<List<Image>> ImagesOfAsync(Guid sessionId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Images.Include(i => i.Files).Where(i => i.OriginId == sessionId).OrderBy(i => i.Created).ToListAsync(ct);
+    }
 
     private async Task ProgressAsync(Guid sessionId, int processed, int total, CancellationToken ct)
     {

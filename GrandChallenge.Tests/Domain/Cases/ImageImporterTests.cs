@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
-using FluentAssertions;
 using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Cases;
 using GrandChallenge.Domain.Common;
@@ -250,6 +249,24 @@ public sealed class ImageImporterTests : IDisposable
 
         session.Status.Should().Be(UploadSessionStatus.Succeeded);
         images.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_run_that_stopped_after_storing_only_hands_the_images_over()
+    {
+        var id = await CreateAsync(ImportTestFiles.WriteMha(_files));
+        await using (var db = _db.CreateDbContext())
+        {
+            db.Images.Add(new Image { Name = "scan.mha", OriginId = id, Width = 4, Height = 3 });
+            (await db.UploadSessions.SingleAsync(s => s.Id == id)).Status = UploadSessionStatus.Started;
+            await db.SaveChangesAsync();
+        }
+
+        var (session, images) = await ImportAsync(id);
+
+        session.Status.Should().Be(UploadSessionStatus.Succeeded);
+        images.Should().ContainSingle("the import is not run a second time");
+        _destination.Accepted[id].Should().Equal(images[0].Id);
     }
 
     [Fact]

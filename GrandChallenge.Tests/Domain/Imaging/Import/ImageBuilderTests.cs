@@ -1,4 +1,3 @@
-using FluentAssertions;
 using GrandChallenge.Domain.Imaging;
 using GrandChallenge.Domain.Imaging.Import;
 using SkiaSharp;

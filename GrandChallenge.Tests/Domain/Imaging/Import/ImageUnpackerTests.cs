@@ -1,6 +1,5 @@
 using System.Formats.Tar;
 using System.IO.Compression;
-using FluentAssertions;
 using GrandChallenge.Domain.Imaging.Import;
 using Microsoft.Extensions.Options;
 
