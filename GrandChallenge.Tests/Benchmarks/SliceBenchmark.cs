@@ -61,6 +61,7 @@ public sealed class SliceBenchmark(ITestOutputHelper output) : IDisposable
             var copy = Measure(() => source.ReadSlice(axis, index, 0, null));
             var encode = Measure(() => EncodeOnly(grey, plane.Width, plane.Height));
             var render = Measure(() => SliceRenderer.Render(source, request));
+            var fromPlane = Measure(() => SliceRenderer.Render(plane, 40, 400, null));
             var png = SliceRenderer.Render(source, request).Png.Length;
             figures[name] = new
             {
@@ -70,11 +71,12 @@ public sealed class SliceBenchmark(ITestOutputHelper output) : IDisposable
                 render_p50_ms = Math.Round(render, 3),
                 slice_copy_p50_ms = Math.Round(copy, 3),
                 png_encode_only_p50_ms = Math.Round(encode, 3),
+                window_and_encode_p50_ms = Math.Round(fromPlane, 3),
                 render_over_encode = Math.Round(render / encode, 2),
                 render_over_copy = Math.Round(render / copy, 1),
             };
             output.WriteLine(
-                $"{name,-9} {plane.Width}×{plane.Height}: render p50 {render,6:F2} ms   copy slice {copy,5:F2} ms   Skia PNG encode alone {encode,5:F2} ms   render/encode {render / encode:F2}   PNG {png:N0} B");
+                $"{name,-9} {plane.Width}×{plane.Height}: render p50 {render,6:F2} ms   copy slice {copy,5:F2} ms   Skia PNG encode alone {encode,5:F2} ms   window+encode {fromPlane,5:F2} ms   render/encode {render / encode:F2}   PNG {png:N0} B");
             render.Should().BeLessThan(500, "a shared CI machine may be slow, but never this slow");
         }
 
