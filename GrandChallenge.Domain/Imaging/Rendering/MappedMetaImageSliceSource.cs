@@ -114,6 +114,45 @@ public sealed unsafe class MappedMetaImageSliceSource : LaidOutSliceSource
         new ReadOnlySpan<byte>(_pixels + offset, destination.Length).CopyTo(destination);
     }
 
+    protected override void ReadStrided(long offset, long stride, int count, Span<byte> destination)
+    {
+        var e = destination.Length / count;
+        if (offset < 0 || offset + ((count - 1) * stride) + e > _length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset));
+        }
+
+        var from = _pixels + offset;
+        fixed (byte* start = destination)
+        {
+            var to = start;
+            switch (e)
+            {
+                case 1:
+                    for (var i = 0; i < count; i++, from += stride)
+                    {
+                        *to++ = *from;
+                    }
+
+                    break;
+                case 2:
+                    for (var i = 0; i < count; i++, from += stride, to += 2)
+                    {
+                        *(ushort*)to = *(ushort*)from;
+                    }
+
+                    break;
+                default:
+                    for (var i = 0; i < count; i++, from += stride, to += e)
+                    {
+                        Buffer.MemoryCopy(from, to, e, e);
+                    }
+
+                    break;
+            }
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

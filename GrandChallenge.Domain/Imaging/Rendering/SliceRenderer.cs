@@ -21,8 +21,9 @@ public static class SliceRenderer
 {
     public const int ThumbnailSize = 256;
 
-    // Fast filters and light compression: a 512×512 slice encodes in a few milliseconds and is still about half raw size.
-    private static readonly SKPngEncoderOptions PngOptions = new(SKPngEncoderFilterFlags.Sub, 1);
+    // The "up" filter and zlib level 1: of the filter/level pairs measured on CT slices the fastest to encode
+    // (about 3× faster than libpng's default) for 1–5 % more bytes; a 512×512 CT slice is about 80 KB.
+    public static readonly SKPngEncoderOptions PngOptions = new(SKPngEncoderFilterFlags.Up, 1);
 
     public static RenderedSlice Render(ImageVolume volume, SliceRequest request)
     {
@@ -163,7 +164,8 @@ public static class SliceRenderer
     private static byte Level(double v, double low, double range)
     {
         var x = (v - low) * 255 / range;
-        return x <= 0 || double.IsNaN(x) ? (byte)0 : x >= 255 ? (byte)255 : (byte)Math.Round(x, MidpointRounding.AwayFromZero);
+        // Halves round up (x is positive here), as MidpointRounding.AwayFromZero would.
+        return x <= 0 || double.IsNaN(x) ? (byte)0 : x >= 255 ? (byte)255 : (byte)(int)(x + 0.5);
     }
 
     private static void Map(SlicePlane plane, double low, double high, byte[] output, bool colour)
@@ -199,9 +201,12 @@ public static class SliceRenderer
         {
             if (plane.PixelType == PixelType.Int16)
             {
+                var lut = table!;
+                var shorts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(data);
                 for (var i = 0; i < count; i++)
                 {
-                    output[i] = table![BinaryPrimitives.ReadInt16LittleEndian(data[(i * 2)..]) + 32768];
+                    // Little-endian samples on a little-endian machine: read them as they lie.
+                    output[i] = lut[(BitConverter.IsLittleEndian ? shorts[i] : BinaryPrimitives.ReverseEndianness(shorts[i])) + 32768];
                 }
 
                 return;

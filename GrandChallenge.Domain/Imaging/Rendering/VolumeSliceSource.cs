@@ -50,14 +50,9 @@ public abstract class LaidOutSliceSource : ISliceSource
                 break;
             default:
                 var e = (int)element;
-                var at = 0;
                 for (var z = 0; z < info.Depth; z++)
                 {
-                    var offset = t0 + (z * plane) + (index * element);
-                    for (var y = 0; y < info.Height; y++, offset += row, at += e)
-                    {
-                        Read(offset, span.Slice(at, e));
-                    }
+                    ReadStrided(t0 + (z * plane) + (index * element), row, info.Height, span.Slice(z * info.Height * e, info.Height * e));
                 }
 
                 break;
@@ -68,6 +63,19 @@ public abstract class LaidOutSliceSource : ISliceSource
 
     /// <summary>Copies the voxel bytes at <paramref name="offset"/> (from the first voxel) into <paramref name="destination"/>.</summary>
     protected abstract void Read(long offset, Span<byte> destination);
+
+    /// <summary>
+    /// Copies <paramref name="count"/> elements that lie <paramref name="stride"/> bytes apart, starting at
+    /// <paramref name="offset"/>, next to each other into <paramref name="destination"/> (a column of an X slice).
+    /// </summary>
+    protected virtual void ReadStrided(long offset, long stride, int count, Span<byte> destination)
+    {
+        var e = destination.Length / count;
+        for (var i = 0; i < count; i++, offset += stride)
+        {
+            Read(offset, destination.Slice(i * e, e));
+        }
+    }
 
     public void Dispose()
     {

@@ -334,14 +334,14 @@ public sealed class TiffPyramid : IDisposable
     private sealed class CollectingErrorHandler : TiffErrorHandler
     {
         [ThreadStatic]
-        private static List<string>? t_messages;
+        private static List<string>? _messages;
 
-        public static bool Any => t_messages is { Count: > 0 };
+        public static bool Any => _messages is { Count: > 0 };
 
-        public static void Clear() => t_messages?.Clear();
+        public static void Clear() => _messages?.Clear();
 
         public static string Describe() =>
-            t_messages is { Count: > 0 } m ? $" ({string.Join("; ", m.Distinct().Take(3))})" : "";
+            _messages is { Count: > 0 } m ? $" ({string.Join("; ", m.Distinct().Take(3))})" : "";
 
         public override void ErrorHandler(BitMiracle.LibTiff.Classic.Tiff tif, string method, string format, params object[] args)
         {
@@ -355,7 +355,7 @@ public sealed class TiffPyramid : IDisposable
                 text = format;
             }
 
-            (t_messages ??= []).Add(text);
+            (_messages ??= []).Add(text);
         }
 
         public override void ErrorHandlerExt(BitMiracle.LibTiff.Classic.Tiff tif, object clientData, string method, string format, params object[] args)

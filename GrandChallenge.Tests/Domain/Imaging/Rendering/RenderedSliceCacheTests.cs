@@ -1,4 +1,3 @@
-using GrandChallenge.Domain.Imaging;
 using GrandChallenge.Domain.Imaging.Rendering;
 
 namespace GrandChallenge.Tests.Domain.Imaging.Rendering;
