@@ -10,6 +10,7 @@ export GC_DATA_DIR=${GC_DATA_DIR:-$PWD/.data}
 
 docker/engine.sh || echo "[run] WARNING: no Docker engine; container jobs will wait until one answers."
 docker/base-image.sh >/dev/null 2>&1 || true
+.ci/imaging-tools.sh || echo "[run] WARNING: no dcmtk/GDCM; compressed DICOM uploads will be refused."
 
 urls=(--urls http://127.0.0.1:5000)
 for arg in "$@"; do [[ $arg == --urls* ]] && urls=(); done

@@ -45,6 +45,7 @@ echo "$pg_out"
 GC_TEST_POSTGRES=$(sed -n 's/^GC_TEST_POSTGRES=//p' <<<"$pg_out" | tail -1)
 export GC_TEST_POSTGRES
 .ci/chromium.sh || fail_step "Chromium is not usable"
+.ci/imaging-tools.sh || fail_step "DICOM tools (dcmtk, GDCM) could not be installed"
 
 echo "[test] build (warnings are errors)"
 if ! dotnet build GrandChallenge.sln -c Release -nologo -clp:ErrorsOnly; then

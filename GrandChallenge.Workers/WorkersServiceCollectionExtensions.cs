@@ -1,3 +1,4 @@
+using GrandChallenge.Domain.Cases;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
@@ -6,6 +7,7 @@ using GrandChallenge.Domain.Uploads;
 using GrandChallenge.Workers.Components;
 using GrandChallenge.Workers.Containers;
 using GrandChallenge.Workers.Events;
+using GrandChallenge.Workers.Imports;
 using GrandChallenge.Workers.Maintenance;
 using GrandChallenge.Workers.Uploads;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +40,7 @@ public static class WorkersServiceCollectionExtensions
         builder.Services.TryAddSingleton<IContainerImageJobs, QuartzContainerImageJobs>();
         builder.Services.TryAddSingleton<ContainerImageImporter>();
         builder.Services.TryAddSingleton<ContainerImageCleaner>();
+        builder.Services.TryAddSingleton<IImageImportJobs, QuartzImageImportJobs>();
 
         var workers = builder.Configuration.GetSection(WorkersOptions.SectionName).Get<WorkersOptions>() ?? new WorkersOptions();
         var database = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -120,6 +123,7 @@ public static class WorkersServiceCollectionExtensions
                 .WithIdentity("expire-uploads-hourly", "maintenance")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+            q.AddJob<ImportImagesJob>(j => j.WithIdentity(ImportImagesJob.Key).StoreDurably().RequestRecovery());
             q.AddJob<ImportContainerImageJob>(j => j.WithIdentity(ImportContainerImageJob.Key).StoreDurably().RequestRecovery());
             q.AddJob<RemoveUnusedContainerImagesJob>(j => j.WithIdentity(RemoveUnusedContainerImagesJob.Key).StoreDurably().RequestRecovery());
             q.AddTrigger(t => t

@@ -6,6 +6,9 @@ using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Evaluations;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Imaging.Dicom;
+using GrandChallenge.Domain.Imaging.Import;
+using GrandChallenge.Domain.Imaging.Rendering;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +51,9 @@ public static class DataServiceCollectionExtensions
         builder.AddEvaluationsDomain();
         builder.AddArchivesDomain();
         builder.Services.AddContainerImages();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageBuilder, DicomImageBuilder>());
+        builder.Services.AddImageRendering();
+        builder.Services.AddImageImport();
         return builder;
     }
 

@@ -5,17 +5,27 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace GrandChallenge.Tests.Infrastructure;
 
-/// <summary>A migrated in-memory SQLite database behind a context factory, for fast tests of domain services.</summary>
+/// <summary>
+/// A migrated in-memory SQLite database behind a context factory, for fast tests of domain services. Each context
+/// opens its own connection to the shared in-memory database (one connection shared by contexts that a page and a
+/// test use at the same moment fails at random); <see cref="_keepAlive"/> keeps the database alive until disposed.
+/// </summary>
 public sealed class InMemoryDatabase : IDbContextFactory<AppDbContext>, IDisposable
 {
-    private readonly SqliteConnection _connection;
+    private readonly SqliteConnection _keepAlive;
     private readonly DbContextOptions _options;
 
     public InMemoryDatabase(TimeProvider? clock = null, params IInterceptor[] interceptors)
     {
-        _connection = new SqliteConnection("Data Source=:memory:");
-        _connection.Open();
-        var builder = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(_connection);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = $"file:gc-test-{Guid.NewGuid():N}",
+            Mode = SqliteOpenMode.Memory,
+            Cache = SqliteCacheMode.Shared,
+        }.ToString();
+        _keepAlive = new SqliteConnection(connectionString);
+        _keepAlive.Open();
+        var builder = new DbContextOptionsBuilder<AppDbContext>().UseSqlite(connectionString);
         builder.AddInterceptors(new TimestampInterceptor(clock ?? TimeProvider.System));
         builder.AddInterceptors(interceptors);
         _options = builder.Options;
@@ -35,5 +45,5 @@ public sealed class InMemoryDatabase : IDbContextFactory<AppDbContext>, IDisposa
         return image.Id;
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose() => _keepAlive.Dispose();
 }

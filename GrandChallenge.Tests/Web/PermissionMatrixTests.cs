@@ -182,6 +182,12 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         yield return new("POST", "/api/v1/container-images/{id:guid}/activate/", async () => $"{await Image(true)}activate/", [401, 403, 403, 200]);
         yield return new("DELETE", "/api/v1/container-images/{id:guid}/", () => Image(false), [401, 403, 403, 204]);
 
+        // Upload sessions are their creator's (and site admins'); a POST without a destination is refused for everyone signed in.
+        yield return new("GET", "/api/v1/cases/upload-sessions/", () => Fixed("/api/v1/cases/upload-sessions/"), [401, 200, 200, 200]);
+        yield return new("POST", "/api/v1/cases/upload-sessions/", () => Fixed("/api/v1/cases/upload-sessions/"), [401, 400, 400, 400],
+            () => JsonContent.Create(new { uploads = Array.Empty<string>() }));
+        yield return new("GET", "/api/v1/cases/upload-sessions/{id:guid}/", async () => $"/api/v1/cases/upload-sessions/{await SeedUploadSessionAsync()}/", [401, 404, 200, 200]);
+
         // Challenges: a hidden one does not exist for anonymous visitors and strangers; its participants see it but do not
         // change it; its admins and the site admins do.
         var hidden = _hidden.ShortName;
@@ -216,6 +222,15 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         yield return new("*", "/health/live", () => Fixed("/health/live"), [200, 200, 200, 200]);
         yield return new("*", "/health/ready", () => Fixed("/health/ready"), [200, 200, 200, 200]);
         yield return new("POST", "/account/logout", () => Fixed("/account/logout"), [400, 400, 400, 400]);
+    }
+
+    private async Task<Guid> SeedUploadSessionAsync()
+    {
+        await using var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext();
+        var session = new GrandChallenge.Domain.Cases.UploadSession { CreatorId = _owner.Id, Status = GrandChallenge.Domain.Cases.UploadSessionStatus.Failed };
+        db.UploadSessions.Add(session);
+        await db.SaveChangesAsync();
+        return session.Id;
     }
 
     private async Task<Guid> SeedContainerImageAsync(bool loaded)

@@ -5,16 +5,83 @@ using System.Text;
 
 namespace GrandChallenge.Domain.Imaging.Dicom;
 
-/// <summary>One element of the top-level data set: its VR and value bytes, little endian after parsing.</summary>
-public sealed record DicomElement(uint Tag, string Vr, byte[] Value);
+/// <summary>One data element: its VR and value bytes, little endian after parsing; a sequence (SQ) has its items instead.</summary>
+public sealed record DicomElement(uint Tag, string Vr, byte[] Value)
+{
+    public IReadOnlyList<Dictionary<uint, DicomElement>>? Items { get; init; }
+}
+
+/// <summary>Typed access to the elements of a data set or of one sequence item.</summary>
+public class DicomDataSet(IReadOnlyDictionary<uint, DicomElement> elements)
+{
+    public IReadOnlyDictionary<uint, DicomElement> Elements { get; } = elements;
+
+    public string? GetString(uint tag)
+    {
+        if (!Elements.TryGetValue(tag, out var e) || e.Items is not null)
+        {
+            return null;
+        }
+
+        return Encoding.Latin1.GetString(e.Value).TrimEnd('\0', ' ').TrimStart(' ');
+    }
+
+    public int? GetInt(uint tag)
+    {
+        if (!Elements.TryGetValue(tag, out var e))
+        {
+            return null;
+        }
+
+        return e.Vr switch
+        {
+            "US" when e.Value.Length >= 2 => BinaryPrimitives.ReadUInt16LittleEndian(e.Value),
+            "SS" when e.Value.Length >= 2 => BinaryPrimitives.ReadInt16LittleEndian(e.Value),
+            "UL" when e.Value.Length >= 4 => (int)BinaryPrimitives.ReadUInt32LittleEndian(e.Value),
+            "SL" when e.Value.Length >= 4 => BinaryPrimitives.ReadInt32LittleEndian(e.Value),
+            "IS" or "DS" => GetNumbers(tag)?.FirstOrDefault() is { } d ? (int)d : null,
+            _ => null,
+        };
+    }
+
+    /// <summary>The values of a DS or IS element (backslash separated).</summary>
+    public double[]? GetNumbers(uint tag)
+    {
+        var text = GetString(tag);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var parts = text.Split('\\');
+        var result = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out result[i]))
+            {
+                return null;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The items of a sequence; empty when the element is absent or no sequence.</summary>
+    public IReadOnlyList<DicomDataSet> GetItems(uint tag) =>
+        Elements.TryGetValue(tag, out var e) && e.Items is { } items ? items.Select(i => new DicomDataSet(i)).ToList() : [];
+
+    /// <summary>The first item of a sequence, or null.</summary>
+    public DicomDataSet? GetItem(uint tag) =>
+        Elements.TryGetValue(tag, out var e) && e.Items is { Count: > 0 } items ? new DicomDataSet(items[0]) : null;
+}
 
 /// <summary>
 /// A DICOM Part 10 file (with or without preamble and meta header) in a native transfer syntax:
 /// implicit VR little endian, explicit VR little or big endian, deflated. Encapsulated (compressed)
 /// pixel data are recognised, but decoding them is left to an external tool.
-/// Sequences are skipped; the top-level elements are kept.
+/// Sequences are kept with their items (multi-frame functional groups need them).
 /// </summary>
-public sealed class DicomFile
+public sealed class DicomFile : DicomDataSet
 {
     public const string ImplicitVrLittleEndian = "1.2.840.10008.1.2";
     public const string ExplicitVrLittleEndian = "1.2.840.10008.1.2.1";
@@ -24,15 +91,13 @@ public sealed class DicomFile
     public const uint PixelDataTag = 0x7FE00010;
 
     internal DicomFile(string transferSyntax, Dictionary<uint, DicomElement> elements, bool encapsulated)
+        : base(elements)
     {
         TransferSyntaxUid = transferSyntax;
-        Elements = elements;
         IsEncapsulated = encapsulated;
     }
 
     public string TransferSyntaxUid { get; }
-
-    public IReadOnlyDictionary<uint, DicomElement> Elements { get; }
 
     /// <summary>True when the pixel data are compressed (JPEG, JPEG-LS, JPEG 2000, RLE...).</summary>
     public bool IsEncapsulated { get; }
@@ -81,56 +146,6 @@ public sealed class DicomFile
 
     /// <summary>Native pixel data, little endian; null when absent or encapsulated.</summary>
     public byte[]? PixelData => IsEncapsulated ? null : Elements.GetValueOrDefault(PixelDataTag)?.Value;
-
-    public string? GetString(uint tag)
-    {
-        if (!Elements.TryGetValue(tag, out var e))
-        {
-            return null;
-        }
-
-        return Encoding.Latin1.GetString(e.Value).TrimEnd('\0', ' ').TrimStart(' ');
-    }
-
-    public int? GetInt(uint tag)
-    {
-        if (!Elements.TryGetValue(tag, out var e))
-        {
-            return null;
-        }
-
-        return e.Vr switch
-        {
-            "US" when e.Value.Length >= 2 => BinaryPrimitives.ReadUInt16LittleEndian(e.Value),
-            "SS" when e.Value.Length >= 2 => BinaryPrimitives.ReadInt16LittleEndian(e.Value),
-            "UL" when e.Value.Length >= 4 => (int)BinaryPrimitives.ReadUInt32LittleEndian(e.Value),
-            "SL" when e.Value.Length >= 4 => BinaryPrimitives.ReadInt32LittleEndian(e.Value),
-            "IS" or "DS" => GetNumbers(tag)?.FirstOrDefault() is { } d ? (int)d : null,
-            _ => null,
-        };
-    }
-
-    /// <summary>The values of a DS or IS element (backslash separated).</summary>
-    public double[]? GetNumbers(uint tag)
-    {
-        var text = GetString(tag);
-        if (text is null)
-        {
-            return null;
-        }
-
-        var parts = text.Split('\\');
-        var result = new double[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (!double.TryParse(parts[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out result[i]))
-            {
-                return null;
-            }
-        }
-
-        return result;
-    }
 
     public static DicomFile Read(string path)
     {

@@ -24,36 +24,45 @@ internal sealed class DicomStreamParser(byte[] data, string fileName, bool expli
         [0x00280101] = "US",
         [0x00280102] = "US",
         [0x00280103] = "US",
+        [0x00209128] = "UL",
         [0x7FE00010] = "OW",
     };
+
+    // Sequences of defined length that the reader needs where the transfer syntax does not mark them (implicit VR).
+    private static readonly HashSet<uint> SequenceTags =
+    [
+        0x52009229, // Shared Functional Groups
+        0x52009230, // Per-frame Functional Groups
+        0x00209113, // Plane Position (Patient)
+        0x00209116, // Plane Orientation (Patient)
+        0x00289110, // Pixel Measures
+        0x00289145, // Pixel Value Transformation
+        0x00209111, // Frame Content
+        0x00289132, // Frame VOI LUT
+    ];
 
     public int Position { get; set; }
 
     public bool SawEncapsulatedPixels { get; private set; }
 
-    /// <summary>Reads one element at the top level, keeps it unless it is a sequence, and returns it.</summary>
-    public DicomElement? Next(Dictionary<uint, DicomElement> into)
+    /// <summary>Reads one element at the top level, keeps it (sequences with their items) and returns it.</summary>
+    public DicomElement? Next(Dictionary<uint, DicomElement> into) => ReadElement(into, depth: 0);
+
+    private DicomElement? ReadElement(Dictionary<uint, DicomElement> into, int depth)
     {
         var (tag, vr, length) = ReadHeader();
         if (tag == PixelTag && length == Undefined)
         {
             SawEncapsulatedPixels = true;
-            SkipUndefined(isSequence: false);
+            SkipFragments();
             return null;
         }
 
-        if (vr == "SQ" || length == Undefined)
+        if (vr == "SQ" || length == Undefined || (!explicitVr && SequenceTags.Contains(tag)))
         {
-            if (length == Undefined)
-            {
-                SkipUndefined(isSequence: true);
-            }
-            else
-            {
-                Skip(length);
-            }
-
-            return null;
+            var sequence = new DicomElement(tag, "SQ", []) { Items = ReadItems(length, depth + 1) };
+            into[tag] = sequence;
+            return sequence;
         }
 
         var value = Take(length).ToArray();
@@ -75,6 +84,74 @@ internal sealed class DicomStreamParser(byte[] data, string fileName, bool expli
         var element = new DicomElement(tag, vr, value);
         into[tag] = element;
         return element;
+    }
+
+    /// <summary>The items of a sequence of defined or undefined length, each item's elements kept.</summary>
+    private List<Dictionary<uint, DicomElement>> ReadItems(uint length, int depth)
+    {
+        if (depth > 32)
+        {
+            throw new ImageFormatException($"{fileName}: DICOM sequences are nested too deeply.");
+        }
+
+        var items = new List<Dictionary<uint, DicomElement>>();
+        var end = length == Undefined ? data.Length : Position + (long)length;
+        if (end > data.Length)
+        {
+            throw Truncated();
+        }
+
+        while (Position < end)
+        {
+            var (tag, _, itemLength) = ReadItemHeader();
+            if (tag == SequenceDelimiter)
+            {
+                return items;
+            }
+
+            if (tag != ItemTag)
+            {
+                throw new ImageFormatException($"{fileName}: expected a sequence item at byte {Position - 8}.");
+            }
+
+            var item = new Dictionary<uint, DicomElement>();
+            items.Add(item);
+            if (itemLength == Undefined)
+            {
+                while (true)
+                {
+                    var save = Position;
+                    var (itemTag, _, _) = ReadItemHeader();
+                    if (itemTag == ItemDelimiter)
+                    {
+                        break;
+                    }
+
+                    Position = save;
+                    ReadElement(item, depth);
+                }
+            }
+            else
+            {
+                var itemEnd = Position + (long)itemLength;
+                if (itemEnd > end)
+                {
+                    throw Truncated();
+                }
+
+                while (Position < itemEnd)
+                {
+                    ReadElement(item, depth);
+                }
+            }
+        }
+
+        if (length == Undefined)
+        {
+            throw Truncated();
+        }
+
+        return items;
     }
 
     private const uint PixelTag = DicomFile.PixelDataTag;
@@ -108,14 +185,9 @@ internal sealed class DicomStreamParser(byte[] data, string fileName, bool expli
 
     private uint ReadU32(ReadOnlySpan<byte> b) => bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b);
 
-    /// <summary>Skips items up to the sequence delimiter (also used for encapsulated pixel fragments).</summary>
-    private void SkipUndefined(bool isSequence, int depth = 0)
+    /// <summary>Skips the fragments of encapsulated pixel data up to the sequence delimiter (an external tool decodes them).</summary>
+    private void SkipFragments()
     {
-        if (depth > 32)
-        {
-            throw new ImageFormatException($"{fileName}: DICOM sequences are nested too deeply.");
-        }
-
         while (true)
         {
             var (tag, _, length) = ReadItemHeader();
@@ -126,41 +198,15 @@ internal sealed class DicomStreamParser(byte[] data, string fileName, bool expli
 
             if (tag != ItemTag)
             {
-                throw new ImageFormatException($"{fileName}: expected a sequence item at byte {Position - 8}.");
+                throw new ImageFormatException($"{fileName}: expected a pixel data fragment at byte {Position - 8}.");
             }
 
-            if (length != Undefined)
-            {
-                Skip(length);
-                continue;
-            }
-
-            if (!isSequence)
+            if (length == Undefined)
             {
                 throw new ImageFormatException($"{fileName}: a pixel data fragment has no length.");
             }
 
-            // An item of undefined length: elements until the item delimiter.
-            while (true)
-            {
-                var save = Position;
-                var (itemTag, _, _) = ReadItemHeader();
-                if (itemTag == ItemDelimiter)
-                {
-                    break;
-                }
-
-                Position = save;
-                var (_, _, elementLength) = ReadHeader();
-                if (elementLength == Undefined)
-                {
-                    SkipUndefined(isSequence: true, depth + 1);
-                }
-                else
-                {
-                    Skip(elementLength);
-                }
-            }
+            Skip(length);
         }
     }
 

@@ -7,7 +7,14 @@ namespace GrandChallenge.Tests.Web.Evaluation;
 
 /// <summary>The challenge loop through the API on the real engine: method, ground truth, submissions, evaluations, leaderboard.</summary>
 [Trait("Category", "Docker")]
-public sealed class EvaluationFlowApiTests(EvaluationWorld world) : IClassFixture<EvaluationWorld>
+public sealed class EvaluationFlowApiTests(EvaluationWorld world) : EvaluationFlowApiTestsBase(world), IClassFixture<EvaluationWorld>;
+
+/// <summary>The same loop with PostgreSQL as the database (re-ranking, the phase row lock and limits are provider-specific paths).</summary>
+[Trait("Category", "Docker")]
+[Trait("Category", "Postgres")]
+public sealed class PostgresEvaluationFlowApiTests(PostgresEvaluationWorld world) : EvaluationFlowApiTestsBase(world), IClassFixture<PostgresEvaluationWorld>;
+
+public abstract class EvaluationFlowApiTestsBase(EvaluationWorld world)
 {
     private static string Id(JsonElement e) => e.GetProperty("pk").GetString()!;
 

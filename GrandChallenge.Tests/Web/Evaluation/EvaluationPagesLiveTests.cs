@@ -87,6 +87,8 @@ public sealed class EvaluationPagesLiveTests : BunitContextBase, IClassFixture<E
         page.Find($"[data-leaderboard-rank='{evaluation.Id}']").TextContent.Trim().Should().Be("1");
         page.Find($"[data-leaderboard-user='{evaluation.Id}']").TextContent.Should().Be(world.Participant.UserName);
         page.WaitForAssertion(() => page.Find("#leaderboard-charts"), Patience);
+        // Scores between 0 and 1 get fractional axis ticks, not just 0 and 1.
+        page.FindAll("#chart-best text").Select(t => t.TextContent.Trim()).Should().Contain(t => t.StartsWith("0."));
     }
 
     [Fact]

@@ -14,11 +14,18 @@ namespace GrandChallenge.Tests.Web.Evaluation;
 
 /// <summary>
 /// A challenge with an admin, two participants and a stranger, and the evaluation method built from
-/// <c>docker/test-images/evaluation</c> saved as an archive once per test class.
+/// <c>docker/test-images/evaluation</c> saved as an archive once per test class; on SQLite unless derived.
 /// </summary>
-public sealed class EvaluationWorld : IAsyncLifetime
+public class EvaluationWorld : IAsyncLifetime
 {
-    private readonly SqliteAppFixture _fixture = new();
+    private readonly AppFixture _fixture;
+
+    public EvaluationWorld()
+        : this(new SqliteAppFixture())
+    {
+    }
+
+    protected EvaluationWorld(AppFixture fixture) => _fixture = fixture;
 
     public GrandChallengeAppFactory App => _fixture.App;
     public Challenge Challenge { get; private set; } = default!;
@@ -187,3 +194,6 @@ public sealed class EvaluationWorld : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The same world on PostgreSQL, the tested server database.</summary>
+public sealed class PostgresEvaluationWorld() : EvaluationWorld(new PostgresAppFixture());

@@ -93,8 +93,10 @@ public static class ApiConventions
         ContainerImages.ContainerImageApiEndpoints.Map(api);
         Challenges.ChallengeApiEndpoints.Map(api);
         Evaluation.EvaluationApiEndpoints.Map(api);
+        Cases.UploadSessionApiEndpoints.Map(api);
         Archives.ArchiveApiEndpoints.Map(api);
         Cases.ImageApiEndpoints.Map(api);
+        Cases.ImageSliceApiEndpoints.Map(api);
         return app;
     }
 
