@@ -6,7 +6,6 @@ using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
-using GrandChallenge.Domain.Imaging;
 using GrandChallenge.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,14 +77,12 @@ public sealed class ArchivePermissionMatrixTests(SqliteAppFixture fixture) : ICl
         var image = new Image { Name = "matrix.mha", Width = 2, Height = 2, OriginId = session.Id };
         var file = new ImageFile { ImageId = image.Id, FileName = "matrix.mha", ImageType = ImageFileType.Mhd };
         image.Files.Add(file);
-        using (var volume = new ImageVolume(2, 2, 2, 1, 1, 1, PixelType.UInt8, ColorSpace.Gray, PixelBuffer.FromArray([0, 50, 100, 150])))
-        using (var mha = new MemoryStream())
-        {
-            MetaImageWriter.Write(volume, mha, compress: false);
-            mha.Position = 0;
-            await App.Services.GetRequiredService<IBlobStore>().WriteAsync(file.BlobKey, mha);
-        }
-
+        using var volume = new GrandChallenge.Domain.Imaging.ImageVolume(2, 2, 2, 1, 1, 1, GrandChallenge.Domain.Imaging.PixelType.UInt8,
+            GrandChallenge.Domain.Imaging.ColorSpace.Gray, GrandChallenge.Domain.Imaging.PixelBuffer.FromArray([0, 64, 128, 255]));
+        using var mha = new MemoryStream();
+        GrandChallenge.Domain.Imaging.MetaImageWriter.Write(volume, mha, compress: false);
+        mha.Position = 0;
+        await App.Services.GetRequiredService<IBlobStore>().WriteAsync(file.BlobKey, mha);
         await using var db = App.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
         db.UploadSessions.Add(session);
         db.Images.Add(image);
@@ -122,9 +119,9 @@ public sealed class ArchivePermissionMatrixTests(SqliteAppFixture fixture) : ICl
             () => JsonContent.Create(new { title = $"Matrix {Guid.NewGuid():N}" }));
         yield return new("DELETE", "/api/v1/archives/items/{id:guid}/", FreshItemAsync, [401, 404, 403, 403, 204, 204]);
         yield return new("GET", "/api/v1/cases/images/{id:guid}/", () => Fixed($"/api/v1/cases/images/{_image}/"), visible);
-        yield return new("GET", "/api/v1/cases/images/{id:guid}/files/{fileId:guid}/", () => Fixed($"/api/v1/cases/images/{_image}/files/{_file}/"), visible);
-        yield return new("GET", "/api/v1/cases/images/{id:guid}/slices/{axis}/{index:int}.png", () => Fixed($"/api/v1/cases/images/{_image}/slices/z/0.png"), visible);
         yield return new("GET", "/api/v1/cases/images/{id:guid}/thumbnail/", () => Fixed($"/api/v1/cases/images/{_image}/thumbnail/"), visible);
+        yield return new("GET", "/api/v1/cases/images/{id:guid}/slices/{axis}/{index:int}.png", () => Fixed($"/api/v1/cases/images/{_image}/slices/z/0.png"), visible);
+        yield return new("GET", "/api/v1/cases/images/{id:guid}/files/{fileId:guid}/", () => Fixed($"/api/v1/cases/images/{_image}/files/{_file}/"), visible);
     }
 
     public static IEnumerable<string> CoveredRoutes() =>

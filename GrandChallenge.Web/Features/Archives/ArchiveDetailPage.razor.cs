@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Components;
 
 namespace GrandChallenge.Web.Features.Archives;
 
-/// <summary>An archive: its description, settings for editors, an item form for uploaders, and the items table, live.</summary>
+/// <summary>An archive: its description, settings for editors, an item form for uploaders, and the _items table, live.</summary>
 public partial class ArchiveDetailPage : EvaluationPageBase
 {
     private const int PageSize = 50;
@@ -20,48 +20,48 @@ public partial class ArchiveDetailPage : EvaluationPageBase
     [Inject] private ISocketService Sockets { get; set; } = default!;
     [Inject] private MarkdownRenderer Markdown { get; set; } = default!;
 
-    private ArchiveAccessContext? context;
-    private IReadOnlyList<ArchiveItemView> items = [];
-    private IReadOnlyList<string> modalities = [];
-    private IReadOnlyList<Socket> sockets = [];
-    private int count;
-    private int shown = PageSize;
-    private string search = "";
-    private string? modality;
+    private ArchiveAccessContext? _context;
+    private IReadOnlyList<ArchiveItemView> _items = [];
+    private IReadOnlyList<string> _modalities = [];
+    private IReadOnlyList<Socket> _sockets = [];
+    private int _count;
+    private int _shown = PageSize;
+    private string _search = "";
+    private string? _modality;
 
-    private bool editing;
-    private string settingsTitle = "";
-    private string settingsDescription = "";
-    private string settingsDetail = "";
-    private bool settingsPublic;
-    private string? settingsError;
+    private bool _editing;
+    private string _settingsTitle = "";
+    private string _settingsDescription = "";
+    private string _settingsDetail = "";
+    private bool _settingsPublic;
+    private string? _settingsError;
 
-    private string newTitle = "";
-    private string? newSocket;
-    private string newValue = "";
-    private string? itemError;
+    private string _newTitle = "";
+    private string? _newSocket;
+    private string _newValue = "";
+    private string? _itemError;
 
-    private string ValueLabel => sockets.FirstOrDefault(s => s.Slug == newSocket) is { } socket && socket.KindInfo.IsImage
+    private string ValueLabel => _sockets.FirstOrDefault(s => s.Slug == _newSocket) is { } socket && socket.KindInfo.IsImage
         ? "Image id" : "Value (JSON)";
 
     protected override async Task OnParametersSetAsync()
     {
         await ReadActorAsync();
         StopListening();
-        context = await Archives.FindAsync(Actor, Slug);
-        if (context is null)
+        _context = await Archives.FindAsync(Actor, Slug);
+        if (_context is null)
         {
             RefuseNotFound();
             return;
         }
 
-        var archive = context.Archive;
-        (settingsTitle, settingsDescription, settingsDetail, settingsPublic) = (archive.Title, archive.Description, archive.Detail, archive.Public);
+        var archive = _context.Archive;
+        (_settingsTitle, _settingsDescription, _settingsDetail, _settingsPublic) = (archive.Title, archive.Description, archive.Detail, archive.Public);
         ReloadOn(ArchiveTopics.Archive(archive.Id), ReloadArchiveAsync);
         ReloadOn(ArchiveTopics.Items(archive.Id), LoadItemsAsync);
-        if (context.CanUpload)
+        if (_context.CanUpload)
         {
-            sockets = (await Sockets.ListAsync()).Where(s => s.KindInfo.IsImage || s.SuperKind == SocketSuperKind.Value).ToList();
+            _sockets = (await Sockets.ListAsync()).Where(s => s.KindInfo.IsImage || s.SuperKind == SocketSuperKind.Value).ToList();
         }
 
         await LoadItemsAsync();
@@ -69,8 +69,8 @@ public partial class ArchiveDetailPage : EvaluationPageBase
 
     private async Task ReloadArchiveAsync()
     {
-        context = await Archives.FindAsync(Actor, context!.Archive.Id.ToString());
-        if (context is null)
+        _context = await Archives.FindAsync(Actor, _context!.Archive.Id.ToString());
+        if (_context is null)
         {
             RefuseNotFound();
         }
@@ -78,58 +78,58 @@ public partial class ArchiveDetailPage : EvaluationPageBase
 
     private async Task LoadItemsAsync()
     {
-        if (context is null)
+        if (_context is null)
         {
             return;
         }
 
-        var page = await Items.ListAsync(Actor, context.Archive.Id, new ArchiveItemQuery(search, modality, 0, shown));
-        (count, items) = page.Succeeded ? (page.Value!.Count, page.Value.Items) : (0, []);
-        modalities = await Items.ModalitiesAsync(context.Archive.Id);
+        var page = await Items.ListAsync(Actor, _context.Archive.Id, new ArchiveItemQuery(_search, _modality, 0, _shown));
+        (_count, _items) = page.Succeeded ? (page.Value!.Count, page.Value.Items) : (0, []);
+        _modalities = await Items.ModalitiesAsync(_context.Archive.Id);
     }
 
     private async Task SearchAsync(string text)
     {
-        search = text ?? "";
+        _search = text ?? "";
         await LoadItemsAsync();
     }
 
     private async Task FilterAsync(string? value)
     {
-        modality = value;
+        _modality = value;
         await LoadItemsAsync();
     }
 
     private async Task MoreAsync()
     {
-        shown += PageSize;
+        _shown += PageSize;
         await LoadItemsAsync();
     }
 
     private async Task SaveSettingsAsync()
     {
-        var result = await Archives.UpdateAsync(Actor, context!.Archive.Id,
-            new ArchiveSettings(settingsTitle, settingsDescription, settingsDetail, settingsPublic));
-        settingsError = result.Succeeded ? null : result.Error;
+        var result = await Archives.UpdateAsync(Actor, _context!.Archive.Id,
+            new ArchiveSettings(_settingsTitle, _settingsDescription, _settingsDetail, _settingsPublic));
+        _settingsError = result.Succeeded ? null : result.Error;
         if (result.Succeeded)
         {
-            editing = false;
+            _editing = false;
             await ReloadArchiveAsync();
         }
     }
 
     private async Task AddItemAsync()
     {
-        itemError = null;
+        _itemError = null;
         var values = new List<ItemValueDraft>();
-        if (newSocket is { Length: > 0 } slug)
+        if (_newSocket is { Length: > 0 } slug)
         {
-            var socket = sockets.First(s => s.Slug == slug);
+            var socket = _sockets.First(s => s.Slug == slug);
             if (socket.KindInfo.IsImage)
             {
-                if (!Guid.TryParse(newValue.Trim().TrimEnd('/').Split('/')[^1], out var imageId))
+                if (!Guid.TryParse(_newValue.Trim().TrimEnd('/').Split('/')[^1], out var imageId))
                 {
-                    itemError = "Give the image's id (or its address).";
+                    _itemError = "Give the image's id (or its address).";
                     return;
                 }
 
@@ -140,11 +140,11 @@ public partial class ArchiveDetailPage : EvaluationPageBase
                 JsonNode? json;
                 try
                 {
-                    json = JsonNode.Parse(newValue.Length == 0 ? "null" : newValue);
+                    json = JsonNode.Parse(_newValue.Length == 0 ? "null" : _newValue);
                 }
                 catch (JsonException e)
                 {
-                    itemError = $"The value is not valid JSON: {e.Message}";
+                    _itemError = $"The value is not valid JSON: {e.Message}";
                     return;
                 }
 
@@ -152,21 +152,21 @@ public partial class ArchiveDetailPage : EvaluationPageBase
             }
         }
 
-        var result = await Items.CreateAsync(Actor, context!.Archive.Id, newTitle, values);
+        var result = await Items.CreateAsync(Actor, _context!.Archive.Id, _newTitle, values);
         if (!result.Succeeded)
         {
-            itemError = result.Error;
+            _itemError = result.Error;
             return;
         }
 
-        (newTitle, newValue) = ("", "");
+        (_newTitle, _newValue) = ("", "");
         await LoadItemsAsync();
     }
 
     private async Task DeleteAsync(Guid itemId)
     {
         var result = await Items.DeleteAsync(Actor, itemId);
-        itemError = result.Succeeded ? null : result.Error;
+        _itemError = result.Succeeded ? null : result.Error;
         await LoadItemsAsync();
     }
 

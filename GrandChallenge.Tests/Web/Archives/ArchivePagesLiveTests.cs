@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Bunit;
+using Bunit.TestDoubles;
+using GrandChallenge.Domain.Archives;
+using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Data;
+using GrandChallenge.Domain.Identity;
+using GrandChallenge.Tests.Infrastructure;
+using GrandChallenge.Tests.Web.Components;
+using GrandChallenge.Web.Features.Archives;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+
+namespace GrandChallenge.Tests.Web.Archives;
+
+/// <summary>The archive pages rendered with bUnit on the real domain services of a test host, following changes live.</summary>
+[Trait("Category", "Integration")]
+public sealed class ArchivePagesLiveTests : BunitContextBase, IClassFixture<SqliteAppFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private readonly SqliteAppFixture _fixture;
+    private readonly BunitAuthorizationContext _auth;
+
+    public ArchivePagesLiveTests(SqliteAppFixture fixture)
+    {
+        _fixture = fixture;
+        Use<IArchiveService>();
+        Use<IArchiveItemService>();
+        Use<ISocketService>();
+        Use<GrandChallenge.Web.Features.Challenges.MarkdownRenderer>();
+        Use<IChangeNotifier>();
+        _auth = AddAuthorization();
+        Render<MudPopoverProvider>();
+    }
+
+    private void Use<T>()
+        where T : class => Services.AddSingleton(_ => _fixture.App.Services.GetRequiredService<T>());
+
+    private T Service<T>() where T : notnull => _fixture.App.Services.GetRequiredService<T>();
+
+    private async Task<ApplicationUser> SignInAsync(string prefix)
+    {
+        var user = await _fixture.App.CreateUserAsync($"{prefix}{Guid.NewGuid():N}"[..16]);
+        _auth.SetAuthorized(user.UserName!);
+        _auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, user.Id.ToString()));
+        return user;
+    }
+
+    [Fact]
+    public async Task An_item_another_user_adds_appears_on_the_open_archive_page()
+    {
+        await DefaultSockets.EnsureAsync(Service<IDbContextFactory<AppDbContext>>());
+        var viewer = await SignInAsync("viewer");
+        var uploaderUser = await _fixture.App.CreateUserAsync($"upl{Guid.NewGuid():N}"[..16]);
+        var editor = new Actor((await _fixture.App.CreateUserAsync($"ed{Guid.NewGuid():N}"[..16])).Id, false);
+        var archives = Service<IArchiveService>();
+        var archive = (await archives.CreateAsync(editor, new NewArchive($"Live archive {Guid.NewGuid():N}"))).Value!;
+        (await archives.AddMemberAsync(editor, archive.Id, ObjectRoles.User, viewer.UserName)).Succeeded.Should().BeTrue();
+        (await archives.AddMemberAsync(editor, archive.Id, ObjectRoles.Uploader, uploaderUser.UserName)).Succeeded.Should().BeTrue();
+
+        var page = Render<ArchiveDetailPage>(p => p.Add(c => c.Slug, archive.Slug));
+        page.WaitForAssertion(() => page.Find("#item-empty").TextContent.Should().Be("No items yet."), Patience);
+        page.FindAll("#item-form").Should().BeEmpty("users view but do not add items");
+
+        var added = await Service<IArchiveItemService>().CreateAsync(new Actor(uploaderUser.Id, false), archive.Id, "Added elsewhere",
+            [ItemValueDraft.OfJson(DefaultSockets.ResultsJsonFile, JsonNode.Parse("""{"score": 1}"""))]);
+        added.Succeeded.Should().BeTrue(added.Error);
+
+        page.WaitForAssertion(() => page.Find($"[data-item='{added.Value!.Id}']").TextContent.Should().Be("Added elsewhere"), Patience);
+        page.Markup.Should().Contain("""{"score":1}""").And.Contain("Items (1)");
+
+        await Service<IArchiveItemService>().SetValueAsync(new Actor(uploaderUser.Id, false), added.Value!.Id,
+            ItemValueDraft.OfJson(DefaultSockets.ResultsJsonFile, JsonNode.Parse("""{"score": 2}""")));
+        page.WaitForAssertion(() => page.Markup.Should().Contain("""{"score":2}"""), Patience);
+    }
+
+    [Fact]
+    public async Task The_items_table_filters_by_search_text()
+    {
+        await DefaultSockets.EnsureAsync(Service<IDbContextFactory<AppDbContext>>());
+        var editorUser = await SignInAsync("editor");
+        var editor = new Actor(editorUser.Id, false);
+        var archive = (await Service<IArchiveService>().CreateAsync(editor, new NewArchive($"Search archive {Guid.NewGuid():N}"))).Value!;
+        foreach (var title in new[] { "Lung case", "Brain case" })
+        {
+            (await Service<IArchiveItemService>().CreateAsync(editor, archive.Id, title, [])).Succeeded.Should().BeTrue();
+        }
+
+        var page = Render<ArchiveDetailPage>(p => p.Add(c => c.Slug, archive.Slug));
+        page.WaitForAssertion(() => page.FindAll("[data-item]").Should().HaveCount(2), Patience);
+        page.Find("#item-form").Should().NotBeNull("editors add items");
+
+        await page.InvokeAsync(() => page.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Search titles and image names").Instance.ValueChanged.InvokeAsync("brain"));
+        page.WaitForAssertion(() => page.FindAll("[data-item]").Select(e => e.TextContent).Should().Equal("Brain case"), Patience);
+    }
+}
