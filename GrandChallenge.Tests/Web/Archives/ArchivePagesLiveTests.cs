@@ -32,6 +32,7 @@ public sealed class ArchivePagesLiveTests : BunitContextBase, IClassFixture<Sqli
         Use<ISocketService>();
         Use<GrandChallenge.Web.Features.Challenges.MarkdownRenderer>();
         Use<IChangeNotifier>();
+        Use<GrandChallenge.Domain.Cases.IUploadSessionService>();
         _auth = AddAuthorization();
         Render<MudPopoverProvider>();
     }
@@ -95,5 +96,40 @@ public sealed class ArchivePagesLiveTests : BunitContextBase, IClassFixture<Sqli
 
         await page.InvokeAsync(() => page.FindComponents<MudTextField<string>>().Single(c => c.Instance.Label == "Search titles and image names").Instance.ValueChanged.InvokeAsync("brain"));
         page.WaitForAssertion(() => page.FindAll("[data-item]").Select(e => e.TextContent).Should().Equal("Brain case"), Patience);
+    }
+
+    [Fact]
+    public async Task Images_an_editor_uploads_on_the_archive_page_are_imported_live_into_new_items_with_bad_files_explained()
+    {
+        await DefaultSockets.EnsureAsync(Service<IDbContextFactory<AppDbContext>>());
+        var editorUser = await SignInAsync("imped");
+        var editor = new Actor(editorUser.Id, false);
+        var archive = (await Service<IArchiveService>().CreateAsync(editor, new NewArchive($"Upload archive {Guid.NewGuid():N}"))).Value!;
+        var page = Render<ArchiveDetailPage>(p => p.Add(c => c.Slug, archive.Slug));
+        page.WaitForAssertion(() => page.Find("#image-upload-panel"), Patience);
+        page.Find("#image-import").HasAttribute("disabled").Should().BeTrue("nothing is uploaded yet");
+
+        // What the resumable upload hands over when a file is complete: the id of the user's finished upload.
+        var directory = GrandChallenge.Tests.Domain.Imaging.TestImages.TempDir();
+        var uploads = Service<GrandChallenge.Domain.Uploads.IUploadService>();
+        var files = new[] { GrandChallenge.Tests.Domain.Imaging.Import.ImportTestFiles.WriteMha(directory), Path.Combine(directory, "readme.txt") };
+        File.WriteAllText(files[1], "not an image");
+        foreach (var file in files)
+        {
+            await using var content = File.OpenRead(file);
+            var upload = await uploads.UploadFileAsync(editor, Path.GetFileName(file), content, null, null);
+            upload.Succeeded.Should().BeTrue(upload.Error);
+            var picker = page.FindComponent<GrandChallenge.Web.Components.Shared.ResumableUpload>();
+            await page.InvokeAsync(() => picker.Instance.OnCompleted.InvokeAsync(upload.Value!.Id));
+        }
+
+        page.Find("#image-import").TextContent.Trim().Should().Be("Import 2 files");
+        page.Find("#image-import").Click();
+
+        page.WaitForAssertion(() => page.Find("[data-session-status]").TextContent.Should().Be("Succeeded"), Patience);
+        page.Find("[data-session-images]").TextContent.Should().Be("1");
+        page.Find("[data-session-file-errors]").TextContent.Should().Contain("readme.txt").And.Contain("Not a supported image file.");
+        page.WaitForAssertion(() => page.FindAll("[data-thumbnail]").Should().ContainSingle("the image became an item with its thumbnail"), Patience);
+        Directory.Delete(directory, recursive: true);
     }
 }
