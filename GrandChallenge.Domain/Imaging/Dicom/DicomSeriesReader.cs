@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using GrandChallenge.Domain.Imaging.Import;
 
@@ -412,6 +413,20 @@ internal static class PixelDecoder
     {
         var count = format.Width * format.Height;
         var offset = frame * format.FrameBytes;
+        if (Fast16(format))
+        {
+            var src = MemoryMarshal.Cast<byte, ushort>(data.AsSpan((int)offset, count * 2));
+            int lo = int.MaxValue, hi = int.MinValue;
+            for (var i = 0; i < src.Length; i++)
+            {
+                var v = Stored16(src[i], format);
+                lo = Math.Min(lo, v);
+                hi = Math.Max(hi, v);
+            }
+
+            return (lo, hi);
+        }
+
         var min = long.MaxValue;
         var max = long.MinValue;
         for (var i = 0; i < count; i++)
@@ -458,6 +473,11 @@ internal static class PixelDecoder
             return;
         }
 
+        if (Fast16(format) && Decode16(data.AsSpan((int)offset, count * 2), format, slope, intercept, type, output))
+        {
+            return;
+        }
+
         var size = type.ByteSize();
         var identity = slope == 1 && intercept == 0;
         for (var i = 0; i < count; i++)
@@ -476,6 +496,84 @@ internal static class PixelDecoder
             {
                 ImageVolume.Encode(type, (v * slope) + intercept, span);
             }
+        }
+    }
+
+    // 16-bit grey frames, the bulk of CT and MR: typed loops instead of one call per voxel.
+    private static bool Fast16(PixelFormat format) => format.BitsAllocated == 16 && format.Channels == 1 && BitConverter.IsLittleEndian;
+
+    private static int Stored16(ushort raw, PixelFormat format)
+    {
+        var bits = format.BitsStored;
+        var v = raw & ((1 << bits) - 1);
+        if (format.Signed && (v & (1 << (bits - 1))) != 0)
+        {
+            v -= 1 << bits;
+        }
+
+        if (format.Photometric == "MONOCHROME1")
+        {
+            v = format.Signed ? -1 - v : ((1 << bits) - 1) - v;
+        }
+
+        return v;
+    }
+
+    private static bool Decode16(ReadOnlySpan<byte> bytes, PixelFormat format, double slope, double intercept, PixelType type, byte[] output)
+    {
+        var src = MemoryMarshal.Cast<byte, ushort>(bytes);
+        var plain = format.BitsStored == 16 && format.Photometric != "MONOCHROME1";
+        var whole = slope == 1 && intercept == Math.Floor(intercept) && Math.Abs(intercept) < int.MaxValue;
+        var shift = (int)intercept;
+        switch (type)
+        {
+            case PixelType.Int16 when whole:
+            {
+                var dst = MemoryMarshal.Cast<byte, short>(output.AsSpan());
+                if (plain && format.Signed && shift == 0)
+                {
+                    src.CopyTo(MemoryMarshal.Cast<short, ushort>(dst));
+                    return true;
+                }
+
+                for (var i = 0; i < src.Length; i++)
+                {
+                    dst[i] = (short)Math.Clamp(Stored16(src[i], format) + shift, short.MinValue, short.MaxValue);
+                }
+
+                return true;
+            }
+
+            case PixelType.UInt16 when whole:
+            {
+                var dst = MemoryMarshal.Cast<byte, ushort>(output.AsSpan());
+                if (plain && !format.Signed && shift == 0)
+                {
+                    src.CopyTo(dst);
+                    return true;
+                }
+
+                for (var i = 0; i < src.Length; i++)
+                {
+                    dst[i] = (ushort)Math.Clamp(Stored16(src[i], format) + shift, ushort.MinValue, ushort.MaxValue);
+                }
+
+                return true;
+            }
+
+            case PixelType.Float32:
+            {
+                var dst = MemoryMarshal.Cast<byte, float>(output.AsSpan());
+                for (var i = 0; i < src.Length; i++)
+                {
+                    dst[i] = (float)((Stored16(src[i], format) * slope) + intercept);
+                }
+
+                return true;
+            }
+
+            default:
+                return false;
         }
     }
 
