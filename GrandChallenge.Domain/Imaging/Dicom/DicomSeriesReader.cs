@@ -543,49 +543,49 @@ internal static class PixelDecoder
         switch (type)
         {
             case PixelType.Int16 when whole:
-            {
-                var dst = MemoryMarshal.Cast<byte, short>(output.AsSpan());
-                if (plain && format.Signed && shift == 0)
                 {
-                    src.CopyTo(MemoryMarshal.Cast<short, ushort>(dst));
+                    var dst = MemoryMarshal.Cast<byte, short>(output.AsSpan());
+                    if (plain && format.Signed && shift == 0)
+                    {
+                        src.CopyTo(MemoryMarshal.Cast<short, ushort>(dst));
+                        return true;
+                    }
+
+                    for (var i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = (short)Math.Clamp(Stored16(src[i], format) + shift, short.MinValue, short.MaxValue);
+                    }
+
                     return true;
                 }
-
-                for (var i = 0; i < src.Length; i++)
-                {
-                    dst[i] = (short)Math.Clamp(Stored16(src[i], format) + shift, short.MinValue, short.MaxValue);
-                }
-
-                return true;
-            }
 
             case PixelType.UInt16 when whole:
-            {
-                var dst = MemoryMarshal.Cast<byte, ushort>(output.AsSpan());
-                if (plain && !format.Signed && shift == 0)
                 {
-                    src.CopyTo(dst);
+                    var dst = MemoryMarshal.Cast<byte, ushort>(output.AsSpan());
+                    if (plain && !format.Signed && shift == 0)
+                    {
+                        src.CopyTo(dst);
+                        return true;
+                    }
+
+                    for (var i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = (ushort)Math.Clamp(Stored16(src[i], format) + shift, ushort.MinValue, ushort.MaxValue);
+                    }
+
                     return true;
                 }
 
-                for (var i = 0; i < src.Length; i++)
-                {
-                    dst[i] = (ushort)Math.Clamp(Stored16(src[i], format) + shift, ushort.MinValue, ushort.MaxValue);
-                }
-
-                return true;
-            }
-
             case PixelType.Float32:
-            {
-                var dst = MemoryMarshal.Cast<byte, float>(output.AsSpan());
-                for (var i = 0; i < src.Length; i++)
                 {
-                    dst[i] = (float)((Stored16(src[i], format) * slope) + intercept);
-                }
+                    var dst = MemoryMarshal.Cast<byte, float>(output.AsSpan());
+                    for (var i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = (float)((Stored16(src[i], format) * slope) + intercept);
+                    }
 
-                return true;
-            }
+                    return true;
+                }
 
             default:
                 return false;
