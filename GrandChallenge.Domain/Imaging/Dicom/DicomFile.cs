@@ -90,11 +90,14 @@ public sealed class DicomFile : DicomDataSet
 
     public const uint PixelDataTag = 0x7FE00010;
 
-    internal DicomFile(string transferSyntax, Dictionary<uint, DicomElement> elements, bool encapsulated)
+    private readonly ReadOnlyMemory<byte>? _pixels;
+
+    internal DicomFile(string transferSyntax, Dictionary<uint, DicomElement> elements, bool encapsulated, ReadOnlyMemory<byte>? pixels)
         : base(elements)
     {
         TransferSyntaxUid = transferSyntax;
         IsEncapsulated = encapsulated;
+        _pixels = pixels;
     }
 
     public string TransferSyntaxUid { get; }
@@ -144,8 +147,32 @@ public sealed class DicomFile : DicomDataSet
 
     public int NumberOfFrames => GetNumbers(0x00280008)?.FirstOrDefault() is { } n && n >= 1 ? (int)n : 1;
 
-    /// <summary>Native pixel data, little endian; null when absent or encapsulated.</summary>
-    public byte[]? PixelData => IsEncapsulated ? null : Elements.GetValueOrDefault(PixelDataTag)?.Value;
+    /// <summary>Native pixel data, little endian, without a copy; null when absent or encapsulated.</summary>
+    public ReadOnlyMemory<byte>? PixelMemory
+    {
+        get
+        {
+            if (IsEncapsulated)
+            {
+                return null;
+            }
+
+            if (_pixels is { } pixels)
+            {
+                return pixels;
+            }
+
+            if (Elements.TryGetValue(PixelDataTag, out var element))
+            {
+                return element.Value;
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>A copy of the native pixel data, little endian; null when absent or encapsulated.</summary>
+    public byte[]? PixelData => PixelMemory?.ToArray();
 
     public static DicomFile Read(string path)
     {
@@ -237,7 +264,13 @@ public sealed class DicomFile : DicomDataSet
             throw new ImageFormatException($"{fileName} is not a DICOM file: it holds no data elements.");
         }
 
-        return new DicomFile(transferSyntax, elements, parser.SawEncapsulatedPixels);
+        ReadOnlyMemory<byte>? pixels = null;
+        if (parser.PixelRange is { } range)
+        {
+            pixels = data.AsMemory(range.Offset, range.Length);
+        }
+
+        return new DicomFile(transferSyntax, elements, parser.SawEncapsulatedPixels, pixels);
     }
 
     private static bool LooksLikeDicom(byte[] bytes) =>

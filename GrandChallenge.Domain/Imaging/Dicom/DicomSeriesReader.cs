@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using GrandChallenge.Domain.Imaging.Import;
 
@@ -45,17 +46,29 @@ public sealed class DicomSeriesReader(IDicomDecoder decoder)
     {
         var result = new ImageBuildResult();
         var deidentifier = new DicomDeidentifier(context.DeidentificationKey ?? RandomNumberGenerator.GetBytes(32));
-        var frames = new List<Frame>();
-        foreach (var path in files)
+        // Reading and parsing the files is most of the work; spread it over the cores, keep the input order.
+        var perFile = new (List<Frame>? Frames, string? Error)[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            ct.ThrowIfCancellationRequested();
             try
             {
-                frames.AddRange(ReadFrames(path, context, ct));
+                perFile[i] = (ReadFrames(files[i], context, ct).ToList(), null);
             }
             catch (ImageFormatException e)
             {
-                result.AddError(path, e.Message);
+                perFile[i] = (null, e.Message);
+            }
+        });
+        var frames = new List<Frame>();
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (perFile[i].Error is { } error)
+            {
+                result.AddError(files[i], error);
+            }
+            else
+            {
+                frames.AddRange(perFile[i].Frames!);
             }
         }
 
@@ -94,7 +107,7 @@ public sealed class DicomSeriesReader(IDicomDecoder decoder)
             file = decoder.Decode(path, file.TransferSyntaxUid, context.WorkDirectory, ct);
         }
 
-        var pixels = file.PixelData ?? throw new ImageFormatException($"{name} holds no image (no pixel data).");
+        var pixels = file.PixelMemory ?? throw new ImageFormatException($"{name} holds no image (no pixel data).");
         var format = PixelFormat.Of(file, name);
         var count = file.NumberOfFrames;
         if ((long)format.FrameBytes * count > pixels.Length)
@@ -278,16 +291,19 @@ public sealed class DicomSeriesReader(IDicomDecoder decoder)
         try
         {
             var frameBytes = (long)width * height * channels * pixelType.ByteSize();
-            var output = new byte[frameBytes];
-            for (var t = 0; t < timepoints; t++)
-            {
-                for (var z = 0; z < depth; z++)
+            Parallel.For(
+                0,
+                depth * timepoints,
+                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                () => new byte[frameBytes],
+                (index, _, output) =>
                 {
-                    var frame = slices[z][t];
-                    PixelDecoder.Decode(frame.File.PixelData!, frame.Index, frame.Format, frame.Slope, frame.Intercept, pixelType, output);
-                    volume.Pixels.Write(((long)t * depth + z) * frameBytes, output);
-                }
-            }
+                    var frame = slices[index % depth][index / depth];
+                    PixelDecoder.Decode(frame.File.PixelMemory!.Value.Span, frame.Index, frame.Format, frame.Slope, frame.Intercept, pixelType, output);
+                    volume.Pixels.Write(index * frameBytes, output);
+                    return output;
+                },
+                _ => { });
         }
         catch
         {
@@ -316,7 +332,7 @@ public sealed class DicomSeriesReader(IDicomDecoder decoder)
         var integral = true;
         foreach (var frame in frames)
         {
-            var (lo, hi) = PixelDecoder.StoredRange(frame.File.PixelData!, frame.Index, frame.Format);
+            var (lo, hi) = PixelDecoder.StoredRange(frame.File.PixelMemory!.Value.Span, frame.Index, frame.Format);
             var a = (lo * frame.Slope) + frame.Intercept;
             var b = (hi * frame.Slope) + frame.Intercept;
             min = Math.Min(min, Math.Min(a, b));
@@ -408,10 +424,24 @@ internal sealed record PixelFormat(
 /// <summary>Converts stored frames to the output pixel type: bit masking, sign extension, MONOCHROME1 inversion, rescale, colour.</summary>
 internal static class PixelDecoder
 {
-    public static (double Min, double Max) StoredRange(byte[] data, int frame, PixelFormat format)
+    public static (double Min, double Max) StoredRange(ReadOnlySpan<byte> data, int frame, PixelFormat format)
     {
         var count = format.Width * format.Height;
         var offset = frame * format.FrameBytes;
+        if (Fast16(format))
+        {
+            var src = MemoryMarshal.Cast<byte, ushort>(data.Slice((int)offset, count * 2));
+            int lo = int.MaxValue, hi = int.MinValue;
+            for (var i = 0; i < src.Length; i++)
+            {
+                var v = Stored16(src[i], format);
+                lo = Math.Min(lo, v);
+                hi = Math.Max(hi, v);
+            }
+
+            return (lo, hi);
+        }
+
         var min = long.MaxValue;
         var max = long.MinValue;
         for (var i = 0; i < count; i++)
@@ -424,13 +454,13 @@ internal static class PixelDecoder
         return (min, max);
     }
 
-    private static long Stored(byte[] data, long offset, int i, PixelFormat format)
+    private static long Stored(ReadOnlySpan<byte> data, long offset, int i, PixelFormat format)
     {
         long raw = format.BitsAllocated switch
         {
-            8 => data[offset + i],
-            16 => BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan((int)(offset + (i * 2L)))),
-            _ => BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)(offset + (i * 4L)))),
+            8 => data[(int)(offset + i)],
+            16 => BinaryPrimitives.ReadUInt16LittleEndian(data[(int)(offset + (i * 2L))..]),
+            _ => BinaryPrimitives.ReadUInt32LittleEndian(data[(int)(offset + (i * 4L))..]),
         };
         var bits = format.BitsStored;
         var mask = bits >= 64 ? -1L : (1L << bits) - 1;
@@ -448,13 +478,18 @@ internal static class PixelDecoder
         return raw;
     }
 
-    public static void Decode(byte[] data, int frame, PixelFormat format, double slope, double intercept, PixelType type, byte[] output)
+    public static void Decode(ReadOnlySpan<byte> data, int frame, PixelFormat format, double slope, double intercept, PixelType type, byte[] output)
     {
         var offset = frame * format.FrameBytes;
         var count = format.Width * format.Height;
         if (format.Channels == 3)
         {
-            DecodeColour(data.AsSpan((int)offset, (int)format.FrameBytes), format, output);
+            DecodeColour(data.Slice((int)offset, (int)format.FrameBytes), format, output);
+            return;
+        }
+
+        if (Fast16(format) && Decode16(data.Slice((int)offset, count * 2), format, slope, intercept, type, output))
+        {
             return;
         }
 
@@ -476,6 +511,84 @@ internal static class PixelDecoder
             {
                 ImageVolume.Encode(type, (v * slope) + intercept, span);
             }
+        }
+    }
+
+    // 16-bit grey frames, the bulk of CT and MR: typed loops instead of one call per voxel.
+    private static bool Fast16(PixelFormat format) => format.BitsAllocated == 16 && format.Channels == 1 && BitConverter.IsLittleEndian;
+
+    private static int Stored16(ushort raw, PixelFormat format)
+    {
+        var bits = format.BitsStored;
+        var v = raw & ((1 << bits) - 1);
+        if (format.Signed && (v & (1 << (bits - 1))) != 0)
+        {
+            v -= 1 << bits;
+        }
+
+        if (format.Photometric == "MONOCHROME1")
+        {
+            v = format.Signed ? -1 - v : ((1 << bits) - 1) - v;
+        }
+
+        return v;
+    }
+
+    private static bool Decode16(ReadOnlySpan<byte> bytes, PixelFormat format, double slope, double intercept, PixelType type, byte[] output)
+    {
+        var src = MemoryMarshal.Cast<byte, ushort>(bytes);
+        var plain = format.BitsStored == 16 && format.Photometric != "MONOCHROME1";
+        var whole = slope == 1 && intercept == Math.Floor(intercept) && Math.Abs(intercept) < int.MaxValue;
+        var shift = (int)intercept;
+        switch (type)
+        {
+            case PixelType.Int16 when whole:
+                {
+                    var dst = MemoryMarshal.Cast<byte, short>(output.AsSpan());
+                    if (plain && format.Signed && shift == 0)
+                    {
+                        src.CopyTo(MemoryMarshal.Cast<short, ushort>(dst));
+                        return true;
+                    }
+
+                    for (var i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = (short)Math.Clamp(Stored16(src[i], format) + shift, short.MinValue, short.MaxValue);
+                    }
+
+                    return true;
+                }
+
+            case PixelType.UInt16 when whole:
+                {
+                    var dst = MemoryMarshal.Cast<byte, ushort>(output.AsSpan());
+                    if (plain && !format.Signed && shift == 0)
+                    {
+                        src.CopyTo(dst);
+                        return true;
+                    }
+
+                    for (var i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = (ushort)Math.Clamp(Stored16(src[i], format) + shift, ushort.MinValue, ushort.MaxValue);
+                    }
+
+                    return true;
+                }
+
+            case PixelType.Float32:
+                {
+                    var dst = MemoryMarshal.Cast<byte, float>(output.AsSpan());
+                    for (var i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = (float)((Stored16(src[i], format) * slope) + intercept);
+                    }
+
+                    return true;
+                }
+
+            default:
+                return false;
         }
     }
 

@@ -45,6 +45,9 @@ internal sealed class DicomStreamParser(byte[] data, string fileName, bool expli
 
     public bool SawEncapsulatedPixels { get; private set; }
 
+    /// <summary>Where the native little-endian pixel data lie in the buffer (kept there rather than copied).</summary>
+    public (int Offset, int Length)? PixelRange { get; private set; }
+
     /// <summary>Reads one element at the top level, keeps it (sequences with their items) and returns it.</summary>
     public DicomElement? Next(Dictionary<uint, DicomElement> into) => ReadElement(into, depth: 0);
 
@@ -56,6 +59,16 @@ internal sealed class DicomStreamParser(byte[] data, string fileName, bool expli
             SawEncapsulatedPixels = true;
             SkipFragments();
             return null;
+        }
+
+        if (tag == PixelTag && depth == 0 && !bigEndian)
+        {
+            var offset = Position;
+            Skip(length);
+            PixelRange = (offset, (int)length);
+            var pixels = new DicomElement(tag, vr, []);
+            into[tag] = pixels;
+            return pixels;
         }
 
         if (vr == "SQ" || length == Undefined || (!explicitVr && SequenceTags.Contains(tag)))

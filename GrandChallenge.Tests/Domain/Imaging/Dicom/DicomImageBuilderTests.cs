@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using GrandChallenge.Domain.Imaging;
 using GrandChallenge.Domain.Imaging.Dicom;
 using GrandChallenge.Domain.Imaging.Import;
@@ -224,7 +223,13 @@ public sealed class DicomImageBuilderTests : IDisposable
         var path = Path.Combine(_dir, "colour.dcm");
         File.WriteAllBytes(path, DicomTestData.Part10(new SliceSpec
         {
-            Samples = 3, Planar = planar, Photometric = photometric, BitsAllocated = 8, BitsStored = 8, Signed = false, Pixels = pixels,
+            Samples = 3,
+            Planar = planar,
+            Photometric = photometric,
+            BitsAllocated = 8,
+            BitsStored = 8,
+            Signed = false,
+            Pixels = pixels,
         }));
 
         using var image = Build([path]).Images.Single();
@@ -260,7 +265,11 @@ public sealed class DicomImageBuilderTests : IDisposable
         ]).ToList();
         var spec = new SliceSpec
         {
-            Frames = 4, Pixels = pixels, PerFrame = perFrame, Position = null, Orientation = null,
+            Frames = 4,
+            Pixels = pixels,
+            PerFrame = perFrame,
+            Position = null,
+            Orientation = null,
             Extra =
             [
                 El.Sequence(0x52009229,

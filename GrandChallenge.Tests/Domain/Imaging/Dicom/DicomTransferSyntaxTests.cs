@@ -1,6 +1,5 @@
 using GrandChallenge.Domain.Imaging;
 using GrandChallenge.Domain.Imaging.Dicom;
-using GrandChallenge.Domain.Imaging.Import;
 using GrandChallenge.Tests.Infrastructure;
 
 namespace GrandChallenge.Tests.Domain.Imaging.Dicom;
@@ -98,7 +97,14 @@ public sealed class DicomTransferSyntaxTests : IDisposable
         var path = Path.Combine(_dir, "colour.dcm");
         File.WriteAllBytes(path, DicomTestData.Part10(new SliceSpec
         {
-            Width = width, Height = height, Samples = 3, Photometric = "RGB", BitsAllocated = 8, BitsStored = 8, Signed = false, Pixels = pixels,
+            Width = width,
+            Height = height,
+            Samples = 3,
+            Photometric = "RGB",
+            BitsAllocated = 8,
+            BitsStored = 8,
+            Signed = false,
+            Pixels = pixels,
         }));
         DicomTools.ConvertAll([path], "dcmcjpeg", "+eb");
         DicomFile.Read(path).PhotometricInterpretation.Should().Be("YBR_FULL_422");
