@@ -73,7 +73,7 @@ public sealed class ImageStoreTests : IDisposable
         using var read = MetaImageReader.Read(_blobs.LocalPath(file.BlobKey));
         read.Pixels.ToArray().Should().Equal(expected);
         MetaImageReader.ReadHeaderFields(_blobs.LocalPath(file.BlobKey))["CompressedData"].Should().Be("True");
-        await using var db = await _db.CreateDbContextAsync();
+        await using var db = _db.CreateDbContext();
         (await db.Images.CountAsync()).Should().Be(0, "the caller saves the rows");
         Directory.EnumerateFiles(_data.Folder("image-store")).Should().BeEmpty("the temporary .mha is deleted");
     }
@@ -87,7 +87,7 @@ public sealed class ImageStoreTests : IDisposable
         var result = await _store.ImportAsync([path], "images/result");
 
         result.Succeeded.Should().BeTrue(result.Error);
-        await using var db = await _db.CreateDbContextAsync();
+        await using var db = _db.CreateDbContext();
         var image = await db.Images.Include(i => i.Files).SingleAsync();
         image.Id.Should().Be(result.Value!.Id);
         image.Name.Should().Be("result.mha");
@@ -107,7 +107,7 @@ public sealed class ImageStoreTests : IDisposable
 
         result.Succeeded.Should().BeFalse();
         result.Error.Should().StartWith("The image in 'images/result' could not be imported: ");
-        await using var db = await _db.CreateDbContextAsync();
+        await using var db = _db.CreateDbContext();
         (await db.Images.CountAsync()).Should().Be(0);
         StoredImageBlobs().Should().BeEmpty();
     }
@@ -126,7 +126,7 @@ public sealed class ImageStoreTests : IDisposable
 
         two.Error.Should().Be("Only 1 image should be produced in 'images/out', found 2");
         none.Error.Should().Be("The image in 'images/out' could not be imported: none of its files is a supported image");
-        await using var db = await _db.CreateDbContextAsync();
+        await using var db = _db.CreateDbContext();
         (await db.Images.CountAsync()).Should().Be(0);
         StoredImageBlobs().Should().BeEmpty();
     }
@@ -141,7 +141,7 @@ public sealed class ImageStoreTests : IDisposable
         await _store.DeleteAsync(imported.Id);
 
         _blobs.Exists(key).Should().BeFalse();
-        await using var db = await _db.CreateDbContextAsync();
+        await using var db = _db.CreateDbContext();
         (await db.Images.CountAsync()).Should().Be(0);
         (await db.ImageFiles.CountAsync()).Should().Be(0);
     }
@@ -155,7 +155,7 @@ public sealed class ImageStoreTests : IDisposable
         var unrelated = (await _store.ImportAsync([WriteMha("other.mha", volume)], "other")).Value!;
         var creator = new ApplicationUser { UserName = "creator" };
         var other = new ApplicationUser { UserName = "other" };
-        await using (var db = await _db.CreateDbContextAsync())
+        await using (var db = _db.CreateDbContext())
         {
             db.Users.AddRange(creator, other);
             var socket = new Socket { Title = "Scan", Slug = "scan", Kind = SocketKinds.Image, RelativePath = "images/scan" };
@@ -176,7 +176,7 @@ public sealed class ImageStoreTests : IDisposable
 
         var access = new ImageAccess(_db, [new ComponentJobImageVisibility()]);
 
-        await using var query = await _db.CreateDbContextAsync();
+        await using var query = _db.CreateDbContext();
         (await access.VisibleImageIds(query, new Actor(creator.Id, false)).ToListAsync()).Should().BeEquivalentTo([input.Id, output.Id]);
         (await access.VisibleImageIds(query, new Actor(other.Id, false)).ToListAsync()).Should().BeEmpty();
         (await access.VisibleImageIds(query, new Actor(null, false)).ToListAsync()).Should().BeEmpty();
