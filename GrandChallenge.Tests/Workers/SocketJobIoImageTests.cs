@@ -200,7 +200,8 @@ public sealed class ImageJobEngineTests(SqliteAppFixture fixture) : IClassFixtur
 
         done.Status.Should().Be(ComponentJobStatus.Succeeded, done.ErrorMessage);
         done.Stdout.Should().Contain($"\"pk\": \"{image.Id}\"", "inputs.json names the input image");
-        var output = App.Db(db => db.SocketValues.Single(v => v.Id == done.Values.Single(x => x.IsOutput).SocketValueId));
+        var outputId = done.Values.Single(x => x.IsOutput).SocketValueId;
+        var output = App.Db(db => db.SocketValues.Single(v => v.Id == outputId));
         output.SocketId.Should().Be(outputSocket.Id);
         output.ImageId.Should().NotBeNull().And.NotBe(image.Id);
         var file = App.Db(db => db.ImageFiles.Single(f => f.ImageId == output.ImageId));
