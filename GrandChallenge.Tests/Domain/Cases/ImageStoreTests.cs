@@ -5,6 +5,8 @@ using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Domain.Imaging;
 using GrandChallenge.Domain.Imaging.Import;
+using GrandChallenge.Domain.Imaging.Rendering;
+using GrandChallenge.Domain.Imaging.Tiff;
 using GrandChallenge.Tests.Domain.Imaging;
 using GrandChallenge.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +28,7 @@ public sealed class ImageStoreTests : IDisposable
     {
         _data = new DataDirectory(_root);
         _blobs = new LocalBlobStore(_data);
-        _store = new ImageStore(_db, _blobs, [new MetaImageBuilder(), new NiftiImageBuilder(), new RasterImageBuilder()], _data, NullLogger<ImageStore>.Instance);
+        _store = new ImageStore(_db, _blobs, [new MetaImageBuilder(), new NiftiImageBuilder(), new TiffImageBuilder(), new RasterImageBuilder()], _data, NullLogger<ImageStore>.Instance);
     }
 
     public void Dispose()
@@ -95,6 +97,25 @@ public sealed class ImageStoreTests : IDisposable
         image.Segments.Should().NotBeNull();
         using var read = MetaImageReader.Read(_blobs.LocalPath(image.Files.Single().BlobKey));
         read.Pixels.ToArray().Should().Equal(volume.Pixels.ToArray());
+    }
+
+    [Fact]
+    public async Task A_tiff_is_stored_as_a_tiff_and_the_build_folder_is_removed()
+    {
+        var path = Path.Combine(_files, "slide.tif");
+        var pixels = Enumerable.Range(0, 64 * 48).Select(i => (byte)(i % 251)).ToArray();
+        TiffWriter.Write(path, [new SlicePlane(64, 48, 1, PixelType.UInt8, pixels)]);
+
+        var result = await _store.ImportAsync([path], "images/slide");
+
+        result.Succeeded.Should().BeTrue(result.Error);
+        var image = result.Value!;
+        (image.Width, image.Height, image.Depth, image.PixelType).Should().Be((64, 48, null, "UInt8"));
+        var file = image.Files.Should().ContainSingle().Subject;
+        file.ImageType.Should().Be(ImageFileType.Tiff);
+        file.FileName.Should().Be($"{image.Id:D}.tif");
+        _blobs.Exists(file.BlobKey).Should().BeTrue();
+        Directory.EnumerateFileSystemEntries(_data.Folder("image-store")).Should().BeEmpty();
     }
 
     [Fact]
