@@ -6,7 +6,7 @@ namespace GrandChallenge.Domain.Cases;
 
 /// <summary>
 /// The one place that decides whether an actor may see an image. Site admins see every image, the creator of the upload
-/// session sees what it imported, and every <see cref="IImageVisibilitySource"/> (archives now; jobs, reader studies
+/// session sees what it imported, and every <see cref="IImageVisibilitySource"/> (archives, component jobs; reader studies
 /// later) adds the images its objects make visible. An image nobody lets the actor see does not exist for them.
 /// </summary>
 public interface IImageAccess

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Data;
@@ -20,6 +19,7 @@ namespace GrandChallenge.Domain.Cases;
 public sealed class ImageImporter(
     IDbContextFactory<AppDbContext> dbFactory,
     IBlobStore blobs,
+    IImageStore store,
     IEnumerable<IImageBuilder> builders,
     IEnumerable<IUploadSessionDestination> destinations,
     ImageUnpacker unpacker,
@@ -30,8 +30,6 @@ public sealed class ImageImporter(
     public const string NotSupportedMessage = "Not a supported image file.";
     public const string UnexpectedErrorMessage =
         "The import stopped because of an internal error; no images were stored. Try again, or tell the site admins if it happens again.";
-
-    private const int MaxSegments = 64;
 
     /// <summary>The <see cref="IChangeNotifier"/> topic of a session (payload: the session id).</summary>
     public static string TopicFor(Guid sessionId) => $"upload-session:{sessionId:D}";
@@ -141,7 +139,9 @@ public sealed class ImageImporter(
                 // Stored (and let go of) builder by builder, so an upload of many large volumes is never all in memory.
                 foreach (var image in result.Images)
                 {
-                    images.Add(await StoreAsync(session.Id, image, work, stored, ct));
+                    var storedImage = await store.StoreAsync(image, session.Id, ct);
+                    stored.AddRange(storedImage.Files.Select(f => f.BlobKey));
+                    images.Add(storedImage);
                     consumed.AddRange(image.ConsumedFiles.Where(names.ContainsKey).Select(p => names[p]));
                 }
             }
@@ -259,122 +259,6 @@ public sealed class ImageImporter(
 
         return inputs;
     }
-
-    private async Task<Image> StoreAsync(Guid sessionId, BuiltImage built, string work, List<string> stored, CancellationToken ct)
-    {
-        var image = new Image { Name = Truncate(built.Name, Image.MaxNameLength), OriginId = sessionId };
-        string localPath;
-        ImageFileType type;
-        string fileName;
-        if (built.Volume is { } volume)
-        {
-            Describe(image, volume);
-            fileName = $"{image.Id:D}.mha";
-            localPath = Path.Combine(work, "output", fileName);
-            Directory.CreateDirectory(Path.GetDirectoryName(localPath)!);
-            MetaImageWriter.Write(volume, localPath, compress: true);
-            type = ImageFileType.Mhd;
-        }
-        else if (built.Tiff is { } tiff)
-        {
-            Describe(image, tiff);
-            fileName = $"{image.Id:D}.tif";
-            localPath = tiff.Path;
-            type = ImageFileType.Tiff;
-        }
-        else
-        {
-            throw new InvalidOperationException($"The builder returned image {built.Name} without a volume or a TIFF.");
-        }
-
-        var file = new ImageFile { ImageId = image.Id, ImageType = type, FileName = fileName };
-        await using (var content = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read))
-        {
-            file.Sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, ct));
-            content.Position = 0;
-            stored.Add(file.BlobKey);
-            file.SizeInStorage = await blobs.WriteAsync(file.BlobKey, content, ct);
-        }
-
-        image.Files.Add(file);
-        return image;
-    }
-
-    private static void Describe(Image image, ImageVolume volume)
-    {
-        var metadata = ImageMetadata.From(volume, image.Name);
-        image.Width = metadata.Width;
-        image.Height = metadata.Height;
-        image.Depth = metadata.Depth;
-        image.Timepoints = metadata.Timepoints;
-        image.Channels = volume.Channels;
-        image.PixelType = volume.PixelType.ToString();
-        image.ColorSpace = metadata.ColorSpace;
-        image.VoxelWidthMm = metadata.VoxelWidthMm;
-        image.VoxelHeightMm = metadata.VoxelHeightMm;
-        image.VoxelDepthMm = metadata.VoxelDepthMm;
-        image.Geometry = new ImageGeometry { Origin = [.. volume.Origin], Direction = [.. volume.Direction] };
-        image.WindowCenter = metadata.WindowCenter;
-        image.WindowWidth = metadata.WindowWidth;
-        image.Modality = metadata.Modality is { } modality ? Truncate(modality, 16) : null;
-        image.PatientId = Tag(volume, "PatientID", 64);
-        image.PatientName = Tag(volume, "PatientName", 324);
-        image.PatientBirthDate = Tag(volume, "PatientBirthDate", 16);
-        image.PatientAge = Tag(volume, "PatientAge", 4);
-        image.PatientSex = Tag(volume, "PatientSex", 1);
-        image.StudyDate = Tag(volume, "StudyDate", 16);
-        image.StudyInstanceUid = Tag(volume, "StudyInstanceUID", 64);
-        image.SeriesInstanceUid = Tag(volume, "SeriesInstanceUID", 64);
-        image.StudyDescription = Tag(volume, "StudyDescription", 64);
-        image.SeriesDescription = Tag(volume, "SeriesDescription", 64);
-        image.Segments = SegmentsOf(volume);
-    }
-
-    private static void Describe(Image image, TiffDescription tiff)
-    {
-        image.Width = tiff.Width;
-        image.Height = tiff.Height;
-        image.Channels = tiff.Channels;
-        image.PixelType = tiff.PixelType.ToString();
-        image.ColorSpace = tiff.ColorSpace.ApiName();
-        image.ResolutionLevels = tiff.ResolutionLevels;
-        image.VoxelWidthMm = tiff.VoxelWidthMm;
-        image.VoxelHeightMm = tiff.VoxelHeightMm;
-    }
-
-    /// <summary>The distinct values of an 8-bit single-channel image when there are few enough to be labels.</summary>
-    private static List<int>? SegmentsOf(ImageVolume volume)
-    {
-        if (volume.PixelType != PixelType.UInt8 || volume.Channels != 1)
-        {
-            return null;
-        }
-
-        var seen = new bool[256];
-        var count = 0;
-        var buffer = new byte[1 << 20];
-        for (long offset = 0; offset < volume.Pixels.Length; offset += buffer.Length)
-        {
-            var chunk = buffer.AsSpan(0, (int)Math.Min(buffer.Length, volume.Pixels.Length - offset));
-            volume.Pixels.Read(offset, chunk);
-            foreach (var b in chunk)
-            {
-                if (!seen[b])
-                {
-                    seen[b] = true;
-                    if (++count > MaxSegments)
-                    {
-                        return null;
-                    }
-                }
-            }
-        }
-
-        return Enumerable.Range(0, 256).Where(v => seen[v]).ToList();
-    }
-
-    private static string Tag(ImageVolume volume, string name, int maxLength) =>
-        volume.Tags.TryGetValue(name, out var value) ? Truncate(value.Trim(), maxLength) : "";
 
     private static string Truncate(string value, int maxLength) => value.Length <= maxLength ? value : value[..maxLength];
 

@@ -17,6 +17,7 @@ public static class ComponentsRegistration
         builder.Services.TryAddSingleton<ISocketValueService, SocketValueService>();
         builder.Services.TryAddSingleton<SocketOutputReader>();
         builder.Services.TryAddSingleton<InputStager>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Cases.IImageVisibilitySource, ComponentJobImageVisibility>());
         return builder;
     }
 }

@@ -18,6 +18,7 @@ public static class ImageImportServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageBuilder, NiftiImageBuilder>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageBuilder, RasterImageBuilder>());
         services.TryAddSingleton<ImageUnpacker>();
+        services.TryAddSingleton<IImageStore, ImageStore>();
         services.TryAddSingleton<ImageImporter>();
         services.TryAddSingleton<IUploadSessionService, UploadSessionService>();
         return services;
