@@ -132,4 +132,45 @@ public sealed class ArchivePagesLiveTests : BunitContextBase, IClassFixture<Sqli
         page.WaitForAssertion(() => page.FindAll("[data-thumbnail]").Should().ContainSingle("the image became an item with its thumbnail"), Patience);
         Directory.Delete(directory, recursive: true);
     }
+
+    [Fact]
+    public async Task An_uploader_edits_an_items_json_value_and_uploads_an_image_onto_its_image_socket()
+    {
+        await DefaultSockets.EnsureAsync(Service<IDbContextFactory<AppDbContext>>());
+        var editor = new Actor((await SignInAsync("edit")).Id, false);
+        var archive = (await Service<IArchiveService>().CreateAsync(editor, new NewArchive($"Edit archive {Guid.NewGuid():N}"))).Value!;
+        var item = (await Service<IArchiveItemService>().CreateAsync(editor, archive.Id, "Case 1",
+            [ItemValueDraft.OfJson(DefaultSockets.ResultsJsonFile, JsonNode.Parse("""{"score": 1}"""))])).Value!;
+        var page = Render<ArchiveDetailPage>(p => p.Add(c => c.Slug, archive.Slug));
+        page.WaitForAssertion(() => page.Find($"[data-item-edit='{item.Id}']").Click(), Patience);
+
+        MudSelect<string> SocketPicker() => page.FindComponents<MudSelect<string>>()
+            .Single(c => c.Instance.UserAttributes.TryGetValue("id", out var id) && (string?)id == "item-edit-socket").Instance;
+        await page.InvokeAsync(() => SocketPicker().ValueChanged.InvokeAsync(DefaultSockets.ResultsJsonFile));
+        page.Find("#item-edit-value").Change("{not json");
+        page.Find("#item-edit-save").Click();
+        page.Find("#item-edit-error").TextContent.Should().Contain("not valid JSON");
+        page.Markup.Should().Contain("""{"score":1}""", "a refused value changes nothing");
+
+        page.Find("#item-edit-value").Change("""{"score": 3}""");
+        page.Find("#item-edit-save").Click();
+        page.WaitForAssertion(() => page.Markup.Should().Contain("""{"score":3}"""), Patience);
+
+        // An image socket takes an upload: the import sets the item's value when it is done.
+        await page.InvokeAsync(() => SocketPicker().ValueChanged.InvokeAsync(DefaultSockets.GenericMedicalImage));
+        var directory = GrandChallenge.Tests.Domain.Imaging.TestImages.TempDir();
+        var mha = GrandChallenge.Tests.Domain.Imaging.Import.ImportTestFiles.WriteMha(directory);
+        await using (var content = File.OpenRead(mha))
+        {
+            var upload = await Service<GrandChallenge.Domain.Uploads.IUploadService>().UploadFileAsync(editor, "scan.mha", content, null, null);
+            var picker = page.FindComponents<GrandChallenge.Web.Components.Shared.ResumableUpload>().Single(c => c.Instance.Id == "item-image-upload");
+            await page.InvokeAsync(() => picker.Instance.OnCompleted.InvokeAsync(upload.Value!.Id));
+        }
+
+        page.Find("#item-image-import").Click();
+        page.WaitForAssertion(() => page.Find("#item-edit [data-session-status]").TextContent.Should().Be("Succeeded"), Patience);
+        page.WaitForAssertion(() => page.FindAll("[data-thumbnail]").Should().ContainSingle(), Patience);
+        page.FindAll("[data-item]").Should().ContainSingle("the image went onto the existing item, not a new one");
+        Directory.Delete(directory, recursive: true);
+    }
 }

@@ -41,6 +41,11 @@ public partial class ArchiveDetailPage : EvaluationPageBase
     private string _newValue = "";
     private string? _itemError;
 
+    private Guid? _editItemId;
+    private string? _editSocket;
+    private string _editValue = "";
+    private string? _editError;
+
     private string ValueLabel => _sockets.FirstOrDefault(s => s.Slug == _newSocket) is { } socket && socket.KindInfo.IsImage
         ? "Image id" : "Value (JSON)";
 
@@ -160,6 +165,38 @@ public partial class ArchiveDetailPage : EvaluationPageBase
         }
 
         (_newTitle, _newValue) = ("", "");
+        await LoadItemsAsync();
+    }
+
+    private Socket? EditSocket => _sockets.FirstOrDefault(s => s.Slug == _editSocket);
+
+    private void StartEdit(Guid itemId)
+    {
+        (_editItemId, _editSocket, _editValue, _editError) = (itemId, null, "", null);
+    }
+
+    private async Task SetValueAsync()
+    {
+        _editError = null;
+        JsonNode? json;
+        try
+        {
+            json = JsonNode.Parse(_editValue.Length == 0 ? "null" : _editValue);
+        }
+        catch (JsonException e)
+        {
+            _editError = $"The value is not valid JSON: {e.Message}";
+            return;
+        }
+
+        var result = await Items.SetValueAsync(Actor, _editItemId!.Value, ItemValueDraft.OfJson(_editSocket!, json));
+        if (!result.Succeeded)
+        {
+            _editError = result.Error;
+            return;
+        }
+
+        _editValue = "";
         await LoadItemsAsync();
     }
 
