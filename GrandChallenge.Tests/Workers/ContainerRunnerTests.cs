@@ -207,6 +207,20 @@ public sealed class ContainerRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancellation_that_arrives_while_the_container_is_created_still_reports_cancelled()
+    {
+        // The owner cancels in the moment between "Executing" and the engine starting the container.
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+        var spec = Spec("sleeper", "runc");
+
+        var result = await _runner.RunAsync(spec, ct: cancel.Token);
+
+        result.Cancelled.Should().BeTrue("a cancelled job is Cancelled, not failed by an aborted engine call");
+        (await ContainerExistsAsync(spec.JobId)).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task Cancelling_stops_the_container_and_reports_cancelled()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(2));

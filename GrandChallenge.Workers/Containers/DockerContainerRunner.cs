@@ -32,11 +32,13 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         PrepareOutputDirectory(spec.OutputDirectory);
         await RemoveIfPresentAsync(ContainerName(spec.JobId));
 
-        var created = await Docker.Containers.CreateContainerAsync(CreateParameters(spec), ct);
+        // A cancellation (ct) asked for while the container is created or started must not abort those calls half-way:
+        // that surfaced as an unexpected error (job Failed) instead of Cancelled. Supervision sees ct and stops it.
+        var created = await Docker.Containers.CreateContainerAsync(CreateParameters(spec), abandon);
         try
         {
             var started = clock.GetUtcNow();
-            await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), ct);
+            await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), abandon);
             return await SuperviseAsync(created.ID, spec, started, logs, ct, abandon);
         }
         finally
@@ -64,7 +66,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         {
             if (container.State.Status == "created")
             {
-                await Docker.Containers.StartContainerAsync(container.ID, new ContainerStartParameters(), ct);
+                await Docker.Containers.StartContainerAsync(container.ID, new ContainerStartParameters(), abandon);
             }
 
             return await SuperviseAsync(container.ID, spec, startedAt, logs, ct, abandon);
