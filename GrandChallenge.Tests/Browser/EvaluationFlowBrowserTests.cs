@@ -137,7 +137,9 @@ public sealed class EvaluationFlowBrowserTests(KestrelAppFixture fixture, Chromi
         await page.Locator("#new-phase-title").FillAsync(phaseTitle);
         await page.Locator("#new-phase-title").PressAsync("Tab");
         await page.Locator("#new-phase-create").ClickAsync();
-        await page.WaitForURLAsync($"**/challenges/{challenge.ShortName}/phases/{PhaseSlug(phaseTitle)}/admin");
+        // Blazor navigates inside the page (no load event to wait for): poll the address instead.
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(
+            $"/challenges/{challenge.ShortName}/phases/{PhaseSlug(phaseTitle)}/admin$"));
 
         // Settings: the score is at "score" in metrics.json, three submissions a day.
         await Expect(page.Locator("#phase-title")).ToHaveTextAsync(phaseTitle);
