@@ -226,28 +226,7 @@ public sealed class EvaluationFlowBrowserTests(KestrelAppFixture fixture, Chromi
     }
 
     /// <summary>As in the other browser tests: the theme button's tooltip opens only once the circuit answers.</summary>
-    private static async Task WaitForCircuitAsync(IPage page)
-    {
-        var toggle = page.Locator("#theme-toggle");
-        var tooltip = page.Locator(".mud-popover-open", new() { HasText = "theme" });
-        var started = DateTime.UtcNow;
-        while (true)
-        {
-            await toggle.HoverAsync();
-            try
-            {
-                await tooltip.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 500 });
-                break;
-            }
-            catch (TimeoutException) when (DateTime.UtcNow - started < CircuitTimeout)
-            {
-                await page.Mouse.MoveAsync(0, 0);
-            }
-        }
-
-        await page.Mouse.MoveAsync(0, 0);
-        await Expect(tooltip).ToHaveCountAsync(0);
-    }
+    private static Task WaitForCircuitAsync(IPage page) => BlazorCircuit.WaitAsync(page, CircuitTimeout);
 
     private static async Task ScreenshotAsync(IPage page, string name)
     {

@@ -99,26 +99,5 @@ public sealed class JobPageBrowserTests(KestrelAppFixture fixture, ChromiumFixtu
     }
 
     /// <summary>As in AccountFlowTests: the theme button's tooltip opens only once the circuit answers.</summary>
-    private async Task WaitForCircuitAsync()
-    {
-        var toggle = _page.Locator("#theme-toggle");
-        var tooltip = _page.Locator(".mud-popover-open", new() { HasText = "theme" });
-        var started = DateTime.UtcNow;
-        while (true)
-        {
-            await toggle.HoverAsync();
-            try
-            {
-                await tooltip.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 500 });
-                break;
-            }
-            catch (TimeoutException) when (DateTime.UtcNow - started < CircuitTimeout)
-            {
-                await _page.Mouse.MoveAsync(0, 0);
-            }
-        }
-
-        await _page.Mouse.MoveAsync(0, 0);
-        await Expect(tooltip).ToHaveCountAsync(0);
-    }
+    private Task WaitForCircuitAsync() => BlazorCircuit.WaitAsync(_page, CircuitTimeout);
 }
