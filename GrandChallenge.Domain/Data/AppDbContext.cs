@@ -1,3 +1,4 @@
+using GrandChallenge.Domain.Algorithms;
 using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Cases;
 using GrandChallenge.Domain.Challenges;
@@ -53,6 +54,12 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<Archive> Archives => Set<Archive>();
     public DbSet<ArchiveItem> ArchiveItems => Set<ArchiveItem>();
     public DbSet<ArchiveItemValue> ArchiveItemValues => Set<ArchiveItemValue>();
+    public DbSet<Algorithm> Algorithms => Set<Algorithm>();
+    public DbSet<AlgorithmInterface> AlgorithmInterfaces => Set<AlgorithmInterface>();
+    public DbSet<AlgorithmModel> AlgorithmModels => Set<AlgorithmModel>();
+    public DbSet<AlgorithmJob> AlgorithmJobs => Set<AlgorithmJob>();
+    public DbSet<AlgorithmJobViewer> AlgorithmJobViewers => Set<AlgorithmJobViewer>();
+    public DbSet<AlgorithmPermissionRequest> AlgorithmPermissionRequests => Set<AlgorithmPermissionRequest>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

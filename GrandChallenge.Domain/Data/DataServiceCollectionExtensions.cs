@@ -1,3 +1,4 @@
+using GrandChallenge.Domain.Algorithms;
 using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
@@ -50,6 +51,7 @@ public static class DataServiceCollectionExtensions
         builder.AddComponentsDomain();
         builder.AddEvaluationsDomain();
         builder.AddArchivesDomain();
+        builder.AddAlgorithmsDomain();
         builder.Services.AddContainerImages();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageBuilder, DicomImageBuilder>());
         builder.Services.AddImageRendering();

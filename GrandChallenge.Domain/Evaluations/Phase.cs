@@ -2,7 +2,7 @@ using GrandChallenge.Domain.Common;
 
 namespace GrandChallenge.Domain.Evaluations;
 
-/// <summary>What participants hand in. Algorithm phases come with the algorithms feature.</summary>
+/// <summary>What participants hand in: prediction files, or an algorithm that is run on the phase's hidden test cases.</summary>
 public enum SubmissionKind
 {
     Predictions,
@@ -64,6 +64,17 @@ public class Phase : IHasTimestamps
     public ScoringMethod ScoringMethod { get; set; } = ScoringMethod.Absolute;
     public ResultDisplay ResultDisplay { get; set; } = ResultDisplay.All;
     public bool AutoPublishNewResults { get; set; } = true;
+
+    /// <summary>Algorithm phases: the archive whose items are the hidden test cases.</summary>
+    public Guid? ArchiveId { get; set; }
+    /// <summary>Algorithm phases: the interfaces submitted algorithms must implement (<see cref="Algorithms.AlgorithmInterface"/> ids).</summary>
+    public List<int> AlgorithmInterfaceIds { get; set; } = [];
+    /// <summary>Time limit of each algorithm job on a test case (grand-challenge.org's default 1,200 s).</summary>
+    public int AlgorithmTimeLimitSeconds { get; set; } = 1200;
+    /// <summary>The most memory a submitted algorithm may ask for.</summary>
+    public int AlgorithmMaxMemoryGb { get; set; } = 32;
+    /// <summary>Algorithm editors may see the inference jobs of their submissions (inputs, outputs, logs).</summary>
+    public bool GiveAlgorithmEditorsJobViewPermissions { get; set; }
 
     public int EvaluationTimeLimitSeconds { get; set; } = 3600;
     public int EvaluationMemoryGb { get; set; } = 8;

@@ -14,6 +14,11 @@ public class Submission : IHasTimestamps
     public long? PredictionsValueId { get; set; }
     public string PredictionsFilename { get; set; } = "";
     public long PredictionsSizeBytes { get; set; }
+    /// <summary>Algorithm phases: the algorithm's container image and model submitted, with what the algorithm asked for then.</summary>
+    public Guid? AlgorithmImageId { get; set; }
+    public Guid? AlgorithmModelId { get; set; }
+    public int? AlgorithmRequiresMemoryGb { get; set; }
+    public bool AlgorithmRequiresGpu { get; set; }
     public string Comment { get; set; } = "";
     public string? SupplementaryUrl { get; set; }
     public string? SupplementaryFileBlobKey { get; set; }

@@ -1,3 +1,5 @@
+using GrandChallenge.Domain.Algorithms;
+using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
@@ -26,6 +28,8 @@ public sealed class PhaseConfiguration : IEntityTypeConfiguration<Phase>
         builder.Property(p => p.ScoringMethod).HasConversion<string>().HasMaxLength(16);
         builder.Property(p => p.ResultDisplay).HasConversion<string>().HasMaxLength(16);
         builder.Property(p => p.ExtraResultColumns).AsJson();
+        builder.Property(p => p.AlgorithmInterfaceIds).AsJson();
+        builder.HasOne<Archive>().WithMany().HasForeignKey(p => p.ArchiveId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<Challenge>().WithMany().HasForeignKey(p => p.ChallengeId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Phase>().WithMany().HasForeignKey(p => p.ParentId).OnDelete(DeleteBehavior.NoAction);
         builder.HasIndex(p => new { p.ChallengeId, p.Slug }).IsUnique();
@@ -60,6 +64,8 @@ public sealed class SubmissionConfiguration : IEntityTypeConfiguration<Submissio
         builder.HasOne<ApplicationUser>().WithMany().HasForeignKey(s => s.CreatorId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<Team>().WithMany().HasForeignKey(s => s.TeamId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<SocketValue>().WithMany().HasForeignKey(s => s.PredictionsValueId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<ContainerImage>().WithMany().HasForeignKey(s => s.AlgorithmImageId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<AlgorithmModel>().WithMany().HasForeignKey(s => s.AlgorithmModelId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(s => new { s.PhaseId, s.CreatorId, s.Created });
         builder.HasIndex(s => new { s.PhaseId, s.TeamId, s.Created });
     }

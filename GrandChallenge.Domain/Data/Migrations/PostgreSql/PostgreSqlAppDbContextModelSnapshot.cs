@@ -22,6 +22,288 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.Algorithm", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AccessRequestHandling")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<double?>("AverageDurationSeconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("InterfaceIds")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("JobCreatePageMarkdown")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("JobQuotaPerUser")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("JobQuotaPeriodDays")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("LogoBlobKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<int>("MemoryGb")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("PhaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("RequiresGpu")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<int>("TimeLimitSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.HasIndex("Title");
+
+                    b.HasIndex("PhaseId", "CreatorId");
+
+                    b.ToTable("Algorithms");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmInterface", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("InputSocketIds")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("OutputSocketIds")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmInterfaces");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJob", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AlgorithmImageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AlgorithmModelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ArchiveItemId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("EvaluationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("InputsKey")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<int>("InterfaceId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("JobId");
+
+                    b.HasIndex("AlgorithmModelId");
+
+                    b.HasIndex("EvaluationId");
+
+                    b.HasIndex("InterfaceId");
+
+                    b.HasIndex("AlgorithmId", "Created");
+
+                    b.HasIndex("CreatorId", "Created");
+
+                    b.HasIndex("AlgorithmImageId", "AlgorithmModelId", "InputsKey");
+
+                    b.ToTable("AlgorithmJobs");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("JobId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("AlgorithmJobViewers");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmModel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Filename")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<bool>("IsDesiredVersion")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("AlgorithmId", "Sha256")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmModels");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmPermissionRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("AlgorithmId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmPermissionRequests");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1177,6 +1459,19 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("AlgorithmInterfaceIds")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("AlgorithmMaxMemoryGb")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("AlgorithmTimeLimitSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ArchiveId")
+                        .HasColumnType("uuid");
+
                     b.Property<bool>("AutoPublishNewResults")
                         .HasColumnType("boolean");
 
@@ -1203,6 +1498,9 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.Property<string>("ExtraResultColumns")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<bool>("GiveAlgorithmEditorsJobViewPermissions")
+                        .HasColumnType("boolean");
 
                     b.Property<bool>("LimitPerTeam")
                         .HasColumnType("boolean");
@@ -1291,6 +1589,8 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ArchiveId");
+
                     b.HasIndex("ParentId");
 
                     b.HasIndex("ChallengeId", "Slug")
@@ -1324,6 +1624,18 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AlgorithmImageId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("AlgorithmModelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("AlgorithmRequiresGpu")
+                        .HasColumnType("boolean");
+
+                    b.Property<int?>("AlgorithmRequiresMemoryGb")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Comment")
                         .IsRequired()
@@ -1369,6 +1681,10 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .HasColumnType("uuid");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AlgorithmImageId");
+
+                    b.HasIndex("AlgorithmModelId");
 
                     b.HasIndex("CreatorId");
 
@@ -1844,6 +2160,105 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.Algorithm", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Phase", null)
+                        .WithMany()
+                        .HasForeignKey("PhaseId")
+                        .OnDelete(DeleteBehavior.NoAction);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJob", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmImageId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmModel", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmModelId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Evaluation", null)
+                        .WithMany()
+                        .HasForeignKey("EvaluationId")
+                        .OnDelete(DeleteBehavior.NoAction);
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmInterface", null)
+                        .WithMany()
+                        .HasForeignKey("InterfaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.ComponentJob", null)
+                        .WithOne()
+                        .HasForeignKey("GrandChallenge.Domain.Algorithms.AlgorithmJob", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmModel", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmPermissionRequest", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
                 {
                     b.HasOne("GrandChallenge.Domain.Archives.Archive", "Archive")
@@ -2119,6 +2534,11 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Phase", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Archives.Archive", null)
+                        .WithMany()
+                        .HasForeignKey("ArchiveId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Challenges.Challenge", null)
                         .WithMany()
                         .HasForeignKey("ChallengeId")
@@ -2142,6 +2562,16 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmModel", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmModelId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("CreatorId")

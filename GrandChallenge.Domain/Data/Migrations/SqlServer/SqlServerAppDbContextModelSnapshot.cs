@@ -22,6 +22,288 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
             SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.Algorithm", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("AccessRequestHandling")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<double?>("AverageDurationSeconds")
+                        .HasColumnType("float");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("nvarchar(1024)");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("InterfaceIds")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("JobCreatePageMarkdown")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("JobQuotaPerUser")
+                        .HasColumnType("int");
+
+                    b.Property<int>("JobQuotaPeriodDays")
+                        .HasColumnType("int");
+
+                    b.Property<string>("LogoBlobKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<int>("MemoryGb")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("PhaseId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("bit");
+
+                    b.Property<bool>("RequiresGpu")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("nvarchar(50)");
+
+                    b.Property<int>("TimeLimitSeconds")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.HasIndex("Title");
+
+                    b.HasIndex("PhaseId", "CreatorId");
+
+                    b.ToTable("Algorithms");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmInterface", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("InputSocketIds")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<string>("OutputSocketIds")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmInterfaces");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJob", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("AlgorithmImageId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid?>("AlgorithmModelId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid?>("ArchiveItemId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid?>("EvaluationId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("InputsKey")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<int>("InterfaceId")
+                        .HasColumnType("int");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("bit");
+
+                    b.HasKey("JobId");
+
+                    b.HasIndex("AlgorithmModelId");
+
+                    b.HasIndex("EvaluationId");
+
+                    b.HasIndex("InterfaceId");
+
+                    b.HasIndex("AlgorithmId", "Created");
+
+                    b.HasIndex("CreatorId", "Created");
+
+                    b.HasIndex("AlgorithmImageId", "AlgorithmModelId", "InputsKey");
+
+                    b.ToTable("AlgorithmJobs");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("JobId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("AlgorithmJobViewers");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmModel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Filename")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("nvarchar(255)");
+
+                    b.Property<bool>("IsDesiredVersion")
+                        .HasColumnType("bit");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("AlgorithmId", "Sha256")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmModels");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmPermissionRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset>("Modified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("AlgorithmId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmPermissionRequests");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1180,6 +1462,19 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uniqueidentifier");
 
+                    b.Property<string>("AlgorithmInterfaceIds")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("AlgorithmMaxMemoryGb")
+                        .HasColumnType("int");
+
+                    b.Property<int>("AlgorithmTimeLimitSeconds")
+                        .HasColumnType("int");
+
+                    b.Property<Guid?>("ArchiveId")
+                        .HasColumnType("uniqueidentifier");
+
                     b.Property<bool>("AutoPublishNewResults")
                         .HasColumnType("bit");
 
@@ -1206,6 +1501,9 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.Property<string>("ExtraResultColumns")
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");
+
+                    b.Property<bool>("GiveAlgorithmEditorsJobViewPermissions")
+                        .HasColumnType("bit");
 
                     b.Property<bool>("LimitPerTeam")
                         .HasColumnType("bit");
@@ -1294,6 +1592,8 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ArchiveId");
+
                     b.HasIndex("ParentId");
 
                     b.HasIndex("ChallengeId", "Slug")
@@ -1327,6 +1627,18 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid?>("AlgorithmImageId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid?>("AlgorithmModelId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<bool>("AlgorithmRequiresGpu")
+                        .HasColumnType("bit");
+
+                    b.Property<int?>("AlgorithmRequiresMemoryGb")
+                        .HasColumnType("int");
 
                     b.Property<string>("Comment")
                         .IsRequired()
@@ -1372,6 +1684,10 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .HasColumnType("uniqueidentifier");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AlgorithmImageId");
+
+                    b.HasIndex("AlgorithmModelId");
 
                     b.HasIndex("CreatorId");
 
@@ -1851,6 +2167,105 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.Algorithm", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Phase", null)
+                        .WithMany()
+                        .HasForeignKey("PhaseId")
+                        .OnDelete(DeleteBehavior.NoAction);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJob", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmImageId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmModel", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmModelId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Evaluation", null)
+                        .WithMany()
+                        .HasForeignKey("EvaluationId")
+                        .OnDelete(DeleteBehavior.NoAction);
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmInterface", null)
+                        .WithMany()
+                        .HasForeignKey("InterfaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.ComponentJob", null)
+                        .WithOne()
+                        .HasForeignKey("GrandChallenge.Domain.Algorithms.AlgorithmJob", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmModel", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmPermissionRequest", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
                 {
                     b.HasOne("GrandChallenge.Domain.Archives.Archive", "Archive")
@@ -2126,6 +2541,11 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Phase", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Archives.Archive", null)
+                        .WithMany()
+                        .HasForeignKey("ArchiveId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Challenges.Challenge", null)
                         .WithMany()
                         .HasForeignKey("ChallengeId")
@@ -2149,6 +2569,16 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmModel", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmModelId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("CreatorId")

@@ -17,6 +17,286 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.Algorithm", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AccessRequestHandling")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("AverageDurationSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InterfaceIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JobCreatePageMarkdown")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("JobQuotaPerUser")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("JobQuotaPeriodDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LogoBlobKey")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MemoryGb")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("PhaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RequiresGpu")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TimeLimitSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("Slug")
+                        .IsUnique();
+
+                    b.HasIndex("Title");
+
+                    b.HasIndex("PhaseId", "CreatorId");
+
+                    b.ToTable("Algorithms");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmInterface", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("InputSocketIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OutputSocketIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmInterfaces");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJob", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AlgorithmImageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AlgorithmModelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ArchiveItemId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("EvaluationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InputsKey")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("InterfaceId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Public")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("JobId");
+
+                    b.HasIndex("AlgorithmModelId");
+
+                    b.HasIndex("EvaluationId");
+
+                    b.HasIndex("InterfaceId");
+
+                    b.HasIndex("AlgorithmId", "Created");
+
+                    b.HasIndex("CreatorId", "Created");
+
+                    b.HasIndex("AlgorithmImageId", "AlgorithmModelId", "InputsKey");
+
+                    b.ToTable("AlgorithmJobs");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("JobId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("AlgorithmJobViewers");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmModel", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("CreatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Filename")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsDesiredVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
+
+                    b.HasIndex("AlgorithmId", "Sha256")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmModels");
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmPermissionRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AlgorithmId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Modified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("AlgorithmId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("AlgorithmPermissionRequests");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1168,6 +1448,19 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AlgorithmInterfaceIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("AlgorithmMaxMemoryGb")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("AlgorithmTimeLimitSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ArchiveId")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("AutoPublishNewResults")
                         .HasColumnType("INTEGER");
 
@@ -1194,6 +1487,9 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.Property<string>("ExtraResultColumns")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("GiveAlgorithmEditorsJobViewPermissions")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool>("LimitPerTeam")
                         .HasColumnType("INTEGER");
@@ -1282,6 +1578,8 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ArchiveId");
+
                     b.HasIndex("ParentId");
 
                     b.HasIndex("ChallengeId", "Slug")
@@ -1315,6 +1613,18 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AlgorithmImageId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("AlgorithmModelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AlgorithmRequiresGpu")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("AlgorithmRequiresMemoryGb")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Comment")
                         .IsRequired()
@@ -1360,6 +1670,10 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AlgorithmImageId");
+
+                    b.HasIndex("AlgorithmModelId");
 
                     b.HasIndex("CreatorId");
 
@@ -1831,6 +2145,105 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.Algorithm", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Phase", null)
+                        .WithMany()
+                        .HasForeignKey("PhaseId")
+                        .OnDelete(DeleteBehavior.NoAction);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJob", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmImageId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmModel", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmModelId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Evaluation", null)
+                        .WithMany()
+                        .HasForeignKey("EvaluationId")
+                        .OnDelete(DeleteBehavior.NoAction);
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmInterface", null)
+                        .WithMany()
+                        .HasForeignKey("InterfaceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.ComponentJob", null)
+                        .WithOne()
+                        .HasForeignKey("GrandChallenge.Domain.Algorithms.AlgorithmJob", "JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmModel", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmPermissionRequest", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.Algorithm", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.ArchiveItem", b =>
                 {
                     b.HasOne("GrandChallenge.Domain.Archives.Archive", "Archive")
@@ -2106,6 +2519,11 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Phase", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Archives.Archive", null)
+                        .WithMany()
+                        .HasForeignKey("ArchiveId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Challenges.Challenge", null)
                         .WithMany()
                         .HasForeignKey("ChallengeId")
@@ -2129,6 +2547,16 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 
             modelBuilder.Entity("GrandChallenge.Domain.Evaluations.Submission", b =>
                 {
+                    b.HasOne("GrandChallenge.Domain.Containers.ContainerImage", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmImageId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmModel", null)
+                        .WithMany()
+                        .HasForeignKey("AlgorithmModelId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("CreatorId")
