@@ -25,6 +25,7 @@ public sealed class ImageImporter(
     ImageUnpacker unpacker,
     IChangeNotifier notifier,
     DataDirectory dataDirectory,
+    TimeProvider time,
     ILogger<ImageImporter> logger)
 {
     public const string NotSupportedMessage = "Not a supported image file.";
@@ -211,11 +212,13 @@ public sealed class ImageImporter(
 
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            // The images are kept only if the session is still Started at this write; a cancellation (which refuses once
-            // a session has images) either came first and stops the import here, or comes after and is refused.
+            // The images are kept only if the session is still Started at this write. It also moves Modified, which a
+            // cancellation checks in its own write: so either the cancellation came first and stops the import here, or it
+            // comes after (sees the images, or finds Modified moved) and is refused.
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var now = time.GetUtcNow();
             var claimed = await db.UploadSessions.Where(s => s.Id == session.Id && s.Status == UploadSessionStatus.Started)
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.FilesProcessed, names.Count), ct);
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.FilesProcessed, names.Count).SetProperty(s => s.Modified, now), ct);
             if (claimed == 0)
             {
                 throw new ImportCancelledException();

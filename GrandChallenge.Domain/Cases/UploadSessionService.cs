@@ -225,24 +225,45 @@ public sealed class UploadSessionService(
             return found;
         }
 
+        var message = actor.UserId == found.Value!.Session.CreatorId ? CancelledMessage : "Cancelled by a site admin.";
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            // One checked write: only an active session whose images are not yet stored changes; the importer stores its
-            // images only while the session is still Started (see ImageImporter), so exactly one of the two wins.
-            var message = actor.UserId == found.Value!.Session.CreatorId ? CancelledMessage : "Cancelled by a site admin.";
-            var now = time.GetUtcNow();
-            var changed = await db.UploadSessions
-                .Where(s => s.Id == id && Active.Contains(s.Status) && !db.Images.Any(i => i.OriginId == id))
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, UploadSessionStatus.Cancelled)
-                    .SetProperty(s => s.ErrorMessage, message)
-                    .SetProperty(s => s.Modified, now), ct);
-            if (changed == 0)
+            // One checked write: only an active session whose images are not stored and that has not changed since it was
+            // read. The importer stores its images only while the session is Started, in a write that also moves Modified,
+            // so exactly one of the two wins on every database (also where this statement's snapshot predates the images).
+            var seen = found.Value.Session;
+            for (var attempt = 0; ; attempt++)
             {
-                var current = await GetAsync(actor, id, ct);
-                var error = current.Value?.Session.IsFinished == true
-                    ? $"The upload session has already ended ({UploadSessions.Label(current.Value.Session.Status)}); there is nothing to cancel."
-                    : "The images of this upload session are already stored and are being added to their destination; it can no longer be cancelled.";
-                return Result<UploadSessionView>.Invalid("status", error);
+                var modified = seen.Modified;
+                var changed = await db.UploadSessions
+                    .Where(s => s.Id == id && s.Modified == modified && Active.Contains(s.Status) && !db.Images.Any(i => i.OriginId == id))
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, UploadSessionStatus.Cancelled)
+                        .SetProperty(s => s.ErrorMessage, message)
+                        .SetProperty(s => s.Modified, time.GetUtcNow()), ct);
+                if (changed > 0)
+                {
+                    break;
+                }
+
+                var current = (await GetAsync(actor, id, ct)).Value!;
+                if (current.Session.IsFinished)
+                {
+                    return Result<UploadSessionView>.Invalid("status",
+                        $"The upload session has already ended ({UploadSessions.Label(current.Session.Status)}); there is nothing to cancel.");
+                }
+
+                if (current.ImageIds.Count > 0)
+                {
+                    return Result<UploadSessionView>.Invalid("status",
+                        "The images of this upload session are already stored and are being added to their destination; it can no longer be cancelled.");
+                }
+
+                if (attempt >= 2)
+                {
+                    return Result<UploadSessionView>.Invalid("status", "The upload session kept changing while it was being cancelled; try again.");
+                }
+
+                seen = current.Session;
             }
         }
 

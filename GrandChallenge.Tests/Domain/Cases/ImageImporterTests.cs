@@ -62,7 +62,7 @@ public sealed class ImageImporterTests : IDisposable
 
     private ImageImporter Importer(params IUploadSessionDestination[] destinations) => new(
         _db, _blobs, new ImageStore(_db, _blobs, _builders, _data, NullLogger<ImageStore>.Instance), _builders, destinations.Length == 0 ? [_destination] : destinations,
-        new ImageUnpacker(Options.Create(new ImageImportOptions())), _notifier, _data, NullLogger<ImageImporter>.Instance);
+        new ImageUnpacker(Options.Create(new ImageImportOptions())), _notifier, _data, TimeProvider.System, NullLogger<ImageImporter>.Instance);
 
     private static async IAsyncEnumerable<UploadedFile> Files(IEnumerable<string> paths)
     {

@@ -1,6 +1,5 @@
 using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Cases;
-using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
