@@ -13,11 +13,14 @@ public enum ItemValueKind
     Json,
     Image,
     File,
+    /// <summary>Takes the item's value for the socket away (nothing when it has none).</summary>
+    Remove,
 }
 
 /// <summary>
 /// A value to set on an item for one socket, named by slug or id: a JSON value (validated against the socket's kind and
-/// schema), an existing image the actor may see, or a file (the caller disposes the stream).
+/// schema), an existing image the actor may see, or a file (the caller disposes the stream); or the removal of the
+/// item's value for that socket.
 /// </summary>
 public sealed record ItemValueDraft(string Socket, ItemValueKind Kind, JsonNode? Json = null, Guid? ImageId = null, Stream? Content = null, string? FileName = null)
 {
@@ -26,6 +29,8 @@ public sealed record ItemValueDraft(string Socket, ItemValueKind Kind, JsonNode?
     public static ItemValueDraft OfImage(string socket, Guid imageId) => new(socket, ItemValueKind.Image, ImageId: imageId);
 
     public static ItemValueDraft OfFile(string socket, Stream content, string fileName) => new(socket, ItemValueKind.File, Content: content, FileName: fileName);
+
+    public static ItemValueDraft Removal(string socket) => new(socket, ItemValueKind.Remove);
 }
 
 /// <summary>What an items list shows: <see cref="Search"/> matches item titles and image names, <see cref="Modality"/> filters images' modality.</summary>
@@ -49,10 +54,16 @@ public interface IArchiveItemService
     /// <summary>A new item (editors and uploaders) with the given values; nothing is stored when any value is refused.</summary>
     Task<Result<ArchiveItemView>> CreateAsync(Actor actor, Guid archiveId, string? title, IReadOnlyList<ItemValueDraft> values, CancellationToken ct = default);
 
-    /// <summary>Sets (or replaces) the item's values for the named sockets and, when not null, its title.</summary>
+    /// <summary>Sets (or replaces, or removes) the item's values for the named sockets and, when not null, its title.</summary>
     Task<Result<ArchiveItemView>> UpdateAsync(Actor actor, Guid itemId, string? title, IReadOnlyList<ItemValueDraft> values, CancellationToken ct = default);
 
     Task<Result<ArchiveItemView>> SetValueAsync(Actor actor, Guid itemId, ItemValueDraft value, CancellationToken ct = default);
+
+    /// <summary>Takes the item's value for a socket away (editors and uploaders); the value itself stays for whatever else uses it.</summary>
+    Task<Result<ArchiveItemView>> RemoveValueAsync(Actor actor, Guid itemId, string socket, CancellationToken ct = default);
+
+    /// <summary>The file-socket value <paramref name="valueId"/> of an item, for whoever may see the item.</summary>
+    Task<Result<SocketValue>> FindFileAsync(Actor actor, Guid itemId, long valueId, CancellationToken ct = default);
 
     /// <summary>Deletes an item (editors); its values stay for whatever else uses them.</summary>
     Task<Result<bool>> DeleteAsync(Actor actor, Guid itemId, CancellationToken ct = default);
@@ -139,7 +150,7 @@ public sealed class ArchiveItemService(
         }
 
         var item = new ArchiveItem { ArchiveId = archiveId, Title = itemTitle };
-        item.Values.AddRange(resolved.Value!.Select(v => new ArchiveItemValue { ArchiveItemId = item.Id, SocketId = v.SocketId, SocketValueId = v.Id }));
+        item.Values.AddRange(resolved.Value!.Set.Select(v => new ArchiveItemValue { ArchiveItemId = item.Id, SocketId = v.SocketId, SocketValueId = v.Id }));
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ArchiveItems.Add(item);
@@ -176,13 +187,34 @@ public sealed class ArchiveItemService(
             return resolved.As<ArchiveItemView>();
         }
 
-        await SaveValuesAsync(itemId, itemTitle, resolved.Value!, ct);
+        await SaveValuesAsync(itemId, itemTitle, resolved.Value!.Set, ct, resolved.Value.Removed);
         notifier.Publish(ArchiveTopics.Items(item.ArchiveId));
         return await GetAsync(actor, itemId, ct);
     }
 
     public Task<Result<ArchiveItemView>> SetValueAsync(Actor actor, Guid itemId, ItemValueDraft value, CancellationToken ct = default) =>
         UpdateAsync(actor, itemId, null, [value], ct);
+
+    public Task<Result<ArchiveItemView>> RemoveValueAsync(Actor actor, Guid itemId, string socket, CancellationToken ct = default) =>
+        UpdateAsync(actor, itemId, null, [ItemValueDraft.Removal(socket)], ct);
+
+    public async Task<Result<SocketValue>> FindFileAsync(Actor actor, Guid itemId, long valueId, CancellationToken ct = default)
+    {
+        var found = await ItemContextAsync(actor, itemId, ct);
+        if (!found.Succeeded)
+        {
+            return found.As<SocketValue>();
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var value = await db.ArchiveItemValues.AsNoTracking()
+            .Where(v => v.ArchiveItemId == itemId && v.SocketValueId == valueId)
+            .Select(v => v.Value)
+            .FirstOrDefaultAsync(ct);
+        return value?.FileName is null
+            ? Result<SocketValue>.NotFound("This item holds no such file.")
+            : Result<SocketValue>.Ok(value);
+    }
 
     public async Task<Result<bool>> DeleteAsync(Actor actor, Guid itemId, CancellationToken ct = default)
     {
@@ -229,13 +261,19 @@ public sealed class ArchiveItemService(
     internal async Task SetItemValueAsync(Guid itemId, SocketValue value, CancellationToken ct) =>
         await SaveValuesAsync(itemId, null, [value], ct);
 
-    private async Task SaveValuesAsync(Guid itemId, string? title, IReadOnlyList<SocketValue> values, CancellationToken ct)
+    private async Task SaveValuesAsync(Guid itemId, string? title, IReadOnlyList<SocketValue> values, CancellationToken ct, IReadOnlyList<int>? removed = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var item = await db.ArchiveItems.Include(i => i.Values).SingleAsync(i => i.Id == itemId, ct);
         if (title is not null)
         {
             item.Title = title;
+        }
+
+        foreach (var existing in item.Values.Where(v => removed?.Contains(v.SocketId) == true).ToList())
+        {
+            item.Values.Remove(existing);
+            db.ArchiveItemValues.Remove(existing);
         }
 
         foreach (var value in values)
@@ -285,7 +323,9 @@ public sealed class ArchiveItemService(
     }
 
     /// <summary>Validates every value before any is stored; values that are stored are immutable and shared, so a later refusal leaves nothing visible.</summary>
-    private async Task<Result<IReadOnlyList<SocketValue>>> ResolveAsync(Actor actor, IReadOnlyList<ItemValueDraft> drafts, CancellationToken ct)
+    private sealed record ResolvedValues(IReadOnlyList<SocketValue> Set, IReadOnlyList<int> Removed);
+
+    private async Task<Result<ResolvedValues>> ResolveAsync(Actor actor, IReadOnlyList<ItemValueDraft> drafts, CancellationToken ct)
     {
         var sockets = new List<(ItemValueDraft Draft, Socket Socket)>();
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
@@ -298,12 +338,18 @@ public sealed class ArchiveItemService(
                     : await db.Sockets.AsNoTracking().FirstOrDefaultAsync(s => s.Slug == key, ct);
                 if (socket is null)
                 {
-                    return Result<IReadOnlyList<SocketValue>>.Invalid("values", $"There is no socket '{key}'.");
+                    return Result<ResolvedValues>.Invalid("values", $"There is no socket '{key}'.");
                 }
 
                 if (sockets.Any(s => s.Socket.Id == socket.Id))
                 {
-                    return Result<IReadOnlyList<SocketValue>>.Invalid("values", $"'{socket.Slug}' is given more than once; an item holds one value per socket.");
+                    return Result<ResolvedValues>.Invalid("values", $"'{socket.Slug}' is given more than once; an item holds one value per socket.");
+                }
+
+                if (draft.Kind == ItemValueKind.Remove)
+                {
+                    sockets.Add((draft, socket));
+                    continue;
                 }
 
                 var group = socket.KindInfo.Group;
@@ -321,13 +367,13 @@ public sealed class ArchiveItemService(
                         SocketKindGroup.Json => "a JSON value (or a .json file)",
                         _ => "a file",
                     };
-                    return Result<IReadOnlyList<SocketValue>>.Invalid("values", $"'{socket.Slug}' is a {socket.KindInfo.Label} socket; it takes {takes}.");
+                    return Result<ResolvedValues>.Invalid("values", $"'{socket.Slug}' is a {socket.KindInfo.Label} socket; it takes {takes}.");
                 }
 
                 if (draft.Kind == ItemValueKind.Image
                     && (draft.ImageId is not { } imageId || await images.FindAsync(actor, imageId, ct) is null))
                 {
-                    return Result<IReadOnlyList<SocketValue>>.Invalid("values", $"No such image for '{socket.Slug}', or it is hidden from you.");
+                    return Result<ResolvedValues>.Invalid("values", $"No such image for '{socket.Slug}', or it is hidden from you.");
                 }
 
                 sockets.Add((draft, socket));
@@ -335,7 +381,7 @@ public sealed class ArchiveItemService(
         }
 
         var stored = new List<SocketValue>();
-        foreach (var (draft, socket) in sockets)
+        foreach (var (draft, socket) in sockets.Where(s => s.Draft.Kind != ItemValueKind.Remove))
         {
             var result = draft.Kind switch
             {
@@ -347,13 +393,14 @@ public sealed class ArchiveItemService(
             };
             if (!result.Succeeded)
             {
-                return Result<IReadOnlyList<SocketValue>>.Invalid("values", $"{socket.Slug}: {result.Error}");
+                return Result<ResolvedValues>.Invalid("values", $"{socket.Slug}: {result.Error}");
             }
 
             stored.Add(result.Value!);
         }
 
-        return Result<IReadOnlyList<SocketValue>>.Ok(stored);
+        var removed = sockets.Where(s => s.Draft.Kind == ItemValueKind.Remove).Select(s => s.Socket.Id).ToList();
+        return Result<ResolvedValues>.Ok(new ResolvedValues(stored, removed));
     }
 
     private static async Task<Dictionary<Guid, ArchiveItemView>> ViewsAsync(AppDbContext db, IReadOnlyList<Guid> ids, CancellationToken ct)

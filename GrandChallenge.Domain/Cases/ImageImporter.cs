@@ -13,8 +13,8 @@ namespace GrandChallenge.Domain.Cases;
 /// runs every <see cref="IImageBuilder"/> in order on the files no earlier builder consumed, stores each image
 /// (a compressed <c>.mha</c>, or a TIFF as it is) with its <see cref="Image"/> and <see cref="ImageFile"/> rows, and hands
 /// the images to the session's destinations. Files that became no image are listed with the reason. Progress and the
-/// outcome are published on <see cref="TopicFor"/>. The work directory is always deleted; after an unexpected error
-/// nothing of the import is kept.
+/// outcome are published on <see cref="TopicFor"/>. The work directory is always deleted; after an unexpected error or a
+/// cancellation nothing of the import is kept. Once the session has ended, its uploaded files are deleted.
 /// </summary>
 public sealed class ImageImporter(
     IDbContextFactory<AppDbContext> dbFactory,
@@ -25,6 +25,7 @@ public sealed class ImageImporter(
     ImageUnpacker unpacker,
     IChangeNotifier notifier,
     DataDirectory dataDirectory,
+    TimeProvider time,
     ILogger<ImageImporter> logger)
 {
     public const string NotSupportedMessage = "Not a supported image file.";
@@ -39,26 +40,42 @@ public sealed class ImageImporter(
         UploadSession? session;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            session = await db.UploadSessions.FirstOrDefaultAsync(s => s.Id == sessionId, ct);
-            if (session is null || session.IsFinished)
+            // A checked write, so a cancellation that came first is never overwritten.
+            var started = await db.UploadSessions
+                .Where(s => s.Id == sessionId && (s.Status == UploadSessionStatus.Queued || s.Status == UploadSessionStatus.Started
+                                                  || s.Status == UploadSessionStatus.ReQueued))
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, UploadSessionStatus.Started).SetProperty(s => s.ErrorMessage, ""), ct);
+            session = await db.UploadSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
+            if (session is null)
             {
                 return;
             }
 
-            session.Status = UploadSessionStatus.Started;
-            session.ErrorMessage = "";
-            await db.SaveChangesAsync(ct);
+            if (started == 0)
+            {
+                // Ended earlier (cancelled while queued, or a re-run of a finished import): only the uploaded files may be left.
+                await DeleteUploadedFilesAsync(sessionId);
+                return;
+            }
         }
 
         notifier.Publish(TopicFor(sessionId), sessionId);
         var work = Path.Combine(dataDirectory.Folder("imports"), $"{sessionId:N}-{Guid.NewGuid():N}");
         var stored = new List<string>();
+        var ended = true;
         try
         {
             await RunAsync(session, work, stored, ct);
         }
+        catch (ImportCancelledException)
+        {
+            logger.LogInformation("Import of upload session {Id} stopped: the session was cancelled", sessionId);
+            await DeleteBlobsAsync(stored);
+            notifier.Publish(TopicFor(sessionId), sessionId);
+        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            ended = false;
             await DeleteBlobsAsync(stored);
             await FinishAsync(sessionId, s => s.Status = UploadSessionStatus.ReQueued);
             throw;
@@ -76,6 +93,35 @@ public sealed class ImageImporter(
         finally
         {
             DeleteDirectory(work);
+            if (ended)
+            {
+                await DeleteUploadedFilesAsync(sessionId);
+            }
+        }
+    }
+
+    /// <summary>The uploaded files are only needed until the session ends; the images (or the errors) are what stays.</summary>
+    private async Task DeleteUploadedFilesAsync(Guid sessionId)
+    {
+        try
+        {
+            await blobs.DeletePrefixAsync($"upload-sessions/{sessionId:D}", CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "Could not delete the uploaded files of upload session {Id}", sessionId);
+        }
+    }
+
+    private sealed class ImportCancelledException : Exception;
+
+    /// <summary>Stops the import (see <see cref="ImportCancelledException"/>) when the session was cancelled meanwhile.</summary>
+    private async Task ThrowIfCancelledAsync(Guid sessionId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.UploadSessions.AnyAsync(s => s.Id == sessionId && s.Status == UploadSessionStatus.Cancelled, ct))
+        {
+            throw new ImportCancelledException();
         }
     }
 
@@ -108,6 +154,7 @@ public sealed class ImageImporter(
 
         var fileErrors = new Dictionary<string, string>(StringComparer.Ordinal);
         var inputs = await CopyInputsAsync(session, Path.Combine(work, "input"), fileErrors, ct);
+        await ThrowIfCancelledAsync(session.Id, ct);
         var unpacked = unpacker.Unpack(inputs, work, ct);
         foreach (var (name, message) in unpacked.FileErrors)
         {
@@ -139,6 +186,7 @@ public sealed class ImageImporter(
                 // Stored (and let go of) builder by builder, so an upload of many large volumes is never all in memory.
                 foreach (var image in result.Images)
                 {
+                    await ThrowIfCancelledAsync(session.Id, ct);
                     var storedImage = await store.StoreAsync(image, session.Id, ct);
                     stored.AddRange(storedImage.Files.Select(f => f.BlobKey));
                     images.Add(storedImage);
@@ -164,6 +212,18 @@ public sealed class ImageImporter(
 
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
+            // The images are kept only if the session is still Started at this write. It also moves Modified, which a
+            // cancellation checks in its own write: so either the cancellation came first and stops the import here, or it
+            // comes after (sees the images, or finds Modified moved) and is refused.
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var now = time.GetUtcNow();
+            var claimed = await db.UploadSessions.Where(s => s.Id == session.Id && s.Status == UploadSessionStatus.Started)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.FilesProcessed, names.Count).SetProperty(s => s.Modified, now), ct);
+            if (claimed == 0)
+            {
+                throw new ImportCancelledException();
+            }
+
             db.Images.AddRange(images);
             var row = await db.UploadSessions.FirstAsync(s => s.Id == session.Id, ct);
             row.FileErrors = fileErrors;
@@ -178,6 +238,7 @@ public sealed class ImageImporter(
             }
 
             await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
         }
 
         stored.Clear(); // the rows now own the blobs
@@ -283,7 +344,7 @@ public sealed class ImageImporter(
     {
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
         {
-            if (await db.UploadSessions.FirstOrDefaultAsync(s => s.Id == sessionId) is { } session)
+            if (await db.UploadSessions.FirstOrDefaultAsync(s => s.Id == sessionId) is { Status: not UploadSessionStatus.Cancelled } session)
             {
                 change(session);
                 await db.SaveChangesAsync();

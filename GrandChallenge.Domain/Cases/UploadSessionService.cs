@@ -2,8 +2,10 @@ using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
+using GrandChallenge.Domain.Imaging.Import;
 using GrandChallenge.Domain.Uploads;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace GrandChallenge.Domain.Cases;
 
@@ -25,7 +27,8 @@ public sealed record UploadSessionView(UploadSession Session, IReadOnlyList<Guid
 /// <summary>
 /// Creates upload sessions from files sent with the request and from the user's finished uploads (which are used up),
 /// after the destination said the user may send images there; then queues the import. Only the creator and site
-/// admins see a session.
+/// admins see (and cancel) a session. A user has at most <see cref="ImageImportOptions.MaxActiveSessionsPerUser"/> sessions
+/// queued or importing at a time.
 /// </summary>
 public interface IUploadSessionService
 {
@@ -36,6 +39,12 @@ public interface IUploadSessionService
 
     /// <summary>The actor's own sessions, newest first.</summary>
     Task<(int Count, IReadOnlyList<UploadSessionView> Items)> ListAsync(Actor actor, int offset, int limit, CancellationToken ct = default);
+
+    /// <summary>
+    /// Stops a session that is still queued or importing (its creator or a site admin): it becomes Cancelled and its
+    /// import stores nothing more and keeps nothing it stored. Refused once the images are stored and being handed over.
+    /// </summary>
+    Task<Result<UploadSessionView>> CancelAsync(Actor actor, Guid id, CancellationToken ct = default);
 }
 
 public sealed class UploadSessionService(
@@ -43,8 +52,16 @@ public sealed class UploadSessionService(
     IBlobStore blobs,
     IUploadService uploads,
     IEnumerable<IUploadSessionDestination> destinations,
-    IImageImportJobs jobs) : IUploadSessionService
+    IImageImportJobs jobs,
+    IOptions<ImageImportOptions> options,
+    TimeProvider time,
+    IChangeNotifier notifier) : IUploadSessionService
 {
+    public const string NotFoundMessage = "There is no such upload session.";
+    public const string CancelledMessage = "Cancelled by its creator.";
+
+    private static readonly UploadSessionStatus[] Active = [UploadSessionStatus.Queued, UploadSessionStatus.Started, UploadSessionStatus.ReQueued];
+
     public async Task<Result<UploadSessionView>> CreateAsync(
         Actor actor, UploadSessionTarget target, IReadOnlyList<Guid> uploadIds, IAsyncEnumerable<UploadedFile> files, CancellationToken ct = default)
     {
@@ -77,6 +94,17 @@ public sealed class UploadSessionService(
         if (uploadIds.Count > UploadSession.MaxFiles)
         {
             return TooMany();
+        }
+
+        var limit = options.Value.MaxActiveSessionsPerUser;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (await db.UploadSessions.CountAsync(s => s.CreatorId == userId && Active.Contains(s.Status), ct) >= limit)
+            {
+                return Result<UploadSessionView>.Invalid("non_field_errors",
+                    $"You already have {limit} upload sessions queued or importing, the most one user may have at a time; "
+                    + "wait until one of them finishes, or cancel one, then send these files again.");
+            }
         }
 
         var prefix = $"upload-sessions/{session.Id:D}";
@@ -162,7 +190,7 @@ public sealed class UploadSessionService(
         var session = await db.UploadSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
         if (session is null || !(actor.IsSiteAdmin || (actor.UserId is { } user && session.CreatorId == user)))
         {
-            return Result<UploadSessionView>.NotFound("There is no such upload session.");
+            return Result<UploadSessionView>.NotFound(NotFoundMessage);
         }
 
         var images = await db.Images.Where(i => i.OriginId == id).OrderBy(i => i.Created).Select(i => i.Id).ToListAsync(ct);
@@ -187,6 +215,60 @@ public sealed class UploadSessionService(
             .OrderBy(i => i.Created)
             .ToLookup(i => i.Origin, i => i.Id);
         return (count, sessions.Select(s => new UploadSessionView(s, images[s.Id].ToList())).ToList());
+    }
+
+    public async Task<Result<UploadSessionView>> CancelAsync(Actor actor, Guid id, CancellationToken ct = default)
+    {
+        var found = await GetAsync(actor, id, ct);
+        if (!found.Succeeded)
+        {
+            return found;
+        }
+
+        var message = actor.UserId == found.Value!.Session.CreatorId ? CancelledMessage : "Cancelled by a site admin.";
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            // One checked write: only an active session whose images are not stored and that has not changed since it was
+            // read. The importer stores its images only while the session is Started, in a write that also moves Modified,
+            // so exactly one of the two wins on every database (also where this statement's snapshot predates the images).
+            var seen = found.Value.Session;
+            for (var attempt = 0; ; attempt++)
+            {
+                var modified = seen.Modified;
+                var changed = await db.UploadSessions
+                    .Where(s => s.Id == id && s.Modified == modified && Active.Contains(s.Status) && !db.Images.Any(i => i.OriginId == id))
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, UploadSessionStatus.Cancelled)
+                        .SetProperty(s => s.ErrorMessage, message)
+                        .SetProperty(s => s.Modified, time.GetUtcNow()), ct);
+                if (changed > 0)
+                {
+                    break;
+                }
+
+                var current = (await GetAsync(actor, id, ct)).Value!;
+                if (current.Session.IsFinished)
+                {
+                    return Result<UploadSessionView>.Invalid("status",
+                        $"The upload session has already ended ({UploadSessions.Label(current.Session.Status)}); there is nothing to cancel.");
+                }
+
+                if (current.ImageIds.Count > 0)
+                {
+                    return Result<UploadSessionView>.Invalid("status",
+                        "The images of this upload session are already stored and are being added to their destination; it can no longer be cancelled.");
+                }
+
+                if (attempt >= 2)
+                {
+                    return Result<UploadSessionView>.Invalid("status", "The upload session kept changing while it was being cancelled; try again.");
+                }
+
+                seen = current.Session;
+            }
+        }
+
+        notifier.Publish(ImageImporter.TopicFor(id), id);
+        return await GetAsync(actor, id, ct);
     }
 
     private async Task<Result<UploadSessionView>> ResolveTargetAsync(UploadSession session, UploadSessionTarget target, CancellationToken ct)

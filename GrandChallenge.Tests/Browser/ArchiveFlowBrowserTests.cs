@@ -110,5 +110,14 @@ public sealed class ArchiveFlowBrowserTests(KestrelAppFixture fixture, ChromiumF
         await Expect(slice).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("window_center=500&window_width=1000"));
         await Expect(slice).ToHaveJSPropertyAsync("complete", true);
         (await slice.EvaluateAsync<int>("img => img.naturalHeight")).Should().Be(3, "the windowed slice was rendered and loaded");
+
+        // The picture keeps the voxels' physical proportions: 4 x 3 pixels of 0.75 x 0.5 mm are twice as wide as high (not 4:3),
+        // and a sagittal slice (3 pixels of 0.5 mm across, 6 slices 2 mm apart down) is eight times as high as wide.
+        var axial = (await slice.BoundingBoxAsync())!;
+        ((double)axial.Width / axial.Height).Should().BeApproximately(2.0, 0.02);
+        await _page.Locator("#slice-axis button", new() { HasText = "Sagittal" }).ClickAsync();
+        await Expect(slice).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("/slices/x/"));
+        var sagittal = (await slice.BoundingBoxAsync())!;
+        ((double)sagittal.Width / sagittal.Height).Should().BeApproximately(0.125, 0.005);
     }
 }

@@ -187,6 +187,8 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         yield return new("POST", "/api/v1/cases/upload-sessions/", () => Fixed("/api/v1/cases/upload-sessions/"), [401, 400, 400, 400],
             () => JsonContent.Create(new { uploads = Array.Empty<string>() }));
         yield return new("GET", "/api/v1/cases/upload-sessions/{id:guid}/", async () => $"/api/v1/cases/upload-sessions/{await SeedUploadSessionAsync()}/", [401, 404, 200, 200]);
+        yield return new("POST", "/api/v1/cases/upload-sessions/{id:guid}/cancel/",
+            async () => $"/api/v1/cases/upload-sessions/{await SeedUploadSessionAsync(GrandChallenge.Domain.Cases.UploadSessionStatus.Queued)}/cancel/", [401, 404, 200, 200]);
 
         // Challenges: a hidden one does not exist for anonymous visitors and strangers; its participants see it but do not
         // change it; its admins and the site admins do.
@@ -224,10 +226,10 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         yield return new("POST", "/account/logout", () => Fixed("/account/logout"), [400, 400, 400, 400]);
     }
 
-    private async Task<Guid> SeedUploadSessionAsync()
+    private async Task<Guid> SeedUploadSessionAsync(GrandChallenge.Domain.Cases.UploadSessionStatus status = GrandChallenge.Domain.Cases.UploadSessionStatus.Failed)
     {
         await using var db = App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext();
-        var session = new GrandChallenge.Domain.Cases.UploadSession { CreatorId = _owner.Id, Status = GrandChallenge.Domain.Cases.UploadSessionStatus.Failed };
+        var session = new GrandChallenge.Domain.Cases.UploadSession { CreatorId = _owner.Id, Status = status };
         db.UploadSessions.Add(session);
         await db.SaveChangesAsync();
         return session.Id;

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace GrandChallenge.Domain.Imaging.Import;
 
-/// <summary>Section <c>ImageImport</c>: limits on what the zip and tar files of an upload may unpack to.</summary>
+/// <summary>Section <c>ImageImport</c>: limits on what the zip and tar files of an upload may unpack to, and on sessions per user.</summary>
 public sealed class ImageImportOptions
 {
     public const string SectionName = "ImageImport";
@@ -25,6 +25,10 @@ public sealed class ImageImportOptions
     /// <summary>Unpacked bytes of an entry that never trip <see cref="MaxCompressionRatio"/> (default 1 MiB).</summary>
     [Range(0, long.MaxValue)]
     public long RatioFreeBytes { get; set; } = 1L << 20;
+
+    /// <summary>Upload sessions one user may have queued or importing at the same time (default 4).</summary>
+    [Range(1, 10_000)]
+    public int MaxActiveSessionsPerUser { get; set; } = 4;
 
     /// <summary>How deep archives inside archives are unpacked (default 3).</summary>
     [Range(1, 16)]

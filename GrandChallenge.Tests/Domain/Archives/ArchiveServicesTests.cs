@@ -273,6 +273,31 @@ public sealed class ArchiveServicesTests(SqliteAppFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Uploaders_and_editors_remove_single_values_users_and_strangers_do_not_and_the_value_itself_stays()
+    {
+        var (archive, editor) = await ArchiveAsync();
+        var uploader = await MemberAsync(archive, editor, ObjectRoles.Uploader);
+        var user = await MemberAsync(archive, editor, ObjectRoles.User);
+        var stranger = await UserAsync("stranger");
+        var number = await JsonSocketAsync();
+        var image = await ImageAsync("kept.mha", null, editor.UserId);
+        var item = (await Items.CreateAsync(editor, archive.Id, "", [
+            ItemValueDraft.OfJson(number.Slug, JsonValue.Create(1)), ItemValueDraft.OfImage(DefaultSockets.GenericMedicalImage, image)])).Value!;
+
+        (await Items.RemoveValueAsync(stranger, item.Id, number.Slug)).Kind.Should().Be(FailureKind.NotFound);
+        (await Items.RemoveValueAsync(user, item.Id, number.Slug)).Kind.Should().Be(FailureKind.Forbidden);
+        (await Items.RemoveValueAsync(Actor.Anonymous, item.Id, number.Slug)).Kind.Should().Be(FailureKind.NotFound);
+        (await Items.RemoveValueAsync(uploader, item.Id, "no-such-socket")).Error.Should().Contain("There is no socket 'no-such-socket'.");
+        (await Items.GetAsync(editor, item.Id)).Value!.Values.Should().HaveCount(2, "refused removals change nothing");
+
+        var removed = await Items.RemoveValueAsync(uploader, item.Id, number.Slug);
+        removed.Value!.Values.Select(v => v.SocketSlug).Should().Equal(DefaultSockets.GenericMedicalImage);
+        (await Items.RemoveValueAsync(editor, item.Id, DefaultSockets.GenericMedicalImage)).Value!.Values.Should().BeEmpty();
+        App.Db(db => db.Images.Any(i => i.Id == image)).Should().BeTrue("an image no longer on any item stays");
+        App.Db(db => db.SocketValues.Any(v => v.Id == item.Values[0].ValueId)).Should().BeTrue("values are shared and kept");
+    }
+
+    [Fact]
     public async Task Images_are_visible_through_archives_the_actor_may_see_and_to_the_session_creator()
     {
         var (archive, editor) = await ArchiveAsync();

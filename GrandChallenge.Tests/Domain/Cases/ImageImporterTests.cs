@@ -57,11 +57,12 @@ public sealed class ImageImporterTests : IDisposable
         Directory.Delete(_files, recursive: true);
     }
 
-    private UploadSessionService Sessions() => new(_db, _blobs, _uploads, [_destination], _jobs);
+    private UploadSessionService Sessions(int maxActive = 4) => new(_db, _blobs, _uploads, [_destination], _jobs,
+        Options.Create(new ImageImportOptions { MaxActiveSessionsPerUser = maxActive }), TimeProvider.System, _notifier);
 
     private ImageImporter Importer(params IUploadSessionDestination[] destinations) => new(
         _db, _blobs, new ImageStore(_db, _blobs, _builders, _data, NullLogger<ImageStore>.Instance), _builders, destinations.Length == 0 ? [_destination] : destinations,
-        new ImageUnpacker(Options.Create(new ImageImportOptions())), _notifier, _data, NullLogger<ImageImporter>.Instance);
+        new ImageUnpacker(Options.Create(new ImageImportOptions())), _notifier, _data, TimeProvider.System, NullLogger<ImageImporter>.Instance);
 
     private static async IAsyncEnumerable<UploadedFile> Files(IEnumerable<string> paths)
     {
@@ -323,6 +324,114 @@ public sealed class ImageImporterTests : IDisposable
         _jobs.Scheduled.Should().BeEmpty();
     }
 
+    private string[] UploadBlobs() =>
+        Directory.Exists(Path.Combine(_root, "blobs", "upload-sessions"))
+            ? Directory.GetFiles(Path.Combine(_root, "blobs", "upload-sessions"), "*", SearchOption.AllDirectories)
+            : [];
+
+    [Fact]
+    public async Task The_uploaded_files_are_deleted_when_the_session_ends_whichever_way()
+    {
+        var good = await CreateAsync(ImportTestFiles.WriteMha(_files));
+        var bad = await CreateAsync(Write("a.txt", [1, 2, 3]));
+        UploadBlobs().Should().HaveCount(2);
+
+        (await ImportAsync(good)).Session.Status.Should().Be(UploadSessionStatus.Succeeded);
+        (await ImportAsync(bad)).Session.Status.Should().Be(UploadSessionStatus.Failed);
+
+        UploadBlobs().Should().BeEmpty();
+        ImageBlobs().Should().NotBeEmpty("the images stay");
+        (await Sessions().GetAsync(_user, good)).Value!.Session.Files.Should().ContainSingle("the session still lists what was sent");
+    }
+
+    [Fact]
+    public async Task A_queued_session_cancelled_by_its_creator_is_never_imported_and_its_files_go()
+    {
+        var id = await CreateAsync(ImportTestFiles.WriteMha(_files));
+        (await Sessions().CancelAsync(new Actor(Guid.NewGuid(), false), id)).Kind.Should().Be(FailureKind.NotFound, "others do not see the session");
+
+        var cancelled = await Sessions().CancelAsync(_user, id);
+
+        cancelled.Succeeded.Should().BeTrue(cancelled.Error);
+        cancelled.Value!.Session.Status.Should().Be(UploadSessionStatus.Cancelled);
+        cancelled.Value.Session.ErrorMessage.Should().Be(UploadSessionService.CancelledMessage);
+        var again = await Sessions().CancelAsync(_user, id);
+        again.FieldErrors!["status"].Should().ContainSingle().Which.Should().Contain("already ended (Cancelled)");
+
+        var (session, images) = await ImportAsync(id);
+        session.Status.Should().Be(UploadSessionStatus.Cancelled, "the queued job does not start a cancelled session");
+        images.Should().BeEmpty();
+        _destination.Accepted.Should().NotContainKey(id);
+        UploadBlobs().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_session_cancelled_while_importing_stops_before_storing_and_keeps_nothing()
+    {
+        var gate = new GateBuilder();
+        _builders.Add(gate);
+        var id = await CreateAsync(ImportTestFiles.WriteMha(_files), ImportTestFiles.WriteRaster(_files, "photo.png", SKEncodedImageFormat.Png));
+        var import = Task.Run(() => ImportAsync(id));
+        await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        (await Sessions().GetAsync(_user, id)).Value!.Session.Status.Should().Be(UploadSessionStatus.Started);
+
+        var cancelled = await Sessions().CancelAsync(new Actor(Guid.NewGuid(), true), id);
+        gate.Release.Set();
+        var (session, images) = await import.WaitAsync(TimeSpan.FromSeconds(30));
+
+        cancelled.Succeeded.Should().BeTrue("site admins may cancel any session");
+        session.Status.Should().Be(UploadSessionStatus.Cancelled);
+        session.ErrorMessage.Should().Be("Cancelled by a site admin.");
+        images.Should().BeEmpty();
+        ImageBlobs().Should().BeEmpty("nothing of the import is kept");
+        UploadBlobs().Should().BeEmpty();
+        _destination.Accepted.Should().NotContainKey(id);
+        Directory.EnumerateFileSystemEntries(_data.Folder("imports")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_session_whose_images_are_stored_can_no_longer_be_cancelled()
+    {
+        var id = await CreateAsync(ImportTestFiles.WriteMha(_files));
+        await using (var db = _db.CreateDbContext())
+        {
+            db.Images.Add(new Image { Name = "scan.mha", OriginId = id, Width = 4, Height = 3 });
+            (await db.UploadSessions.SingleAsync(s => s.Id == id)).Status = UploadSessionStatus.Started;
+            await db.SaveChangesAsync();
+        }
+
+        var refused = await Sessions().CancelAsync(_user, id);
+
+        refused.FieldErrors!["status"].Should().ContainSingle().Which.Should().Contain("already stored");
+        (await Sessions().GetAsync(_user, id)).Value!.Session.Status.Should().Be(UploadSessionStatus.Started);
+    }
+
+    [Fact]
+    public async Task A_user_has_at_most_the_configured_number_of_active_sessions()
+    {
+        var mha = ImportTestFiles.WriteMha(_files);
+        var first = await Sessions(maxActive: 2).CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Files([mha]));
+        var second = await Sessions(maxActive: 2).CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Files([mha]));
+
+        var third = await Sessions(maxActive: 2).CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Files([mha]));
+
+        third.FieldErrors!["non_field_errors"].Should().ContainSingle().Which.Should().Contain("You already have 2 upload sessions queued or importing");
+        UploadBlobs().Should().HaveCount(2, "the refused session stored nothing");
+        _jobs.Scheduled.Should().Equal(first.Value!.Session.Id, second.Value!.Session.Id);
+        var otherUser = new ApplicationUser { UserName = "other" };
+        await using (var db = _db.CreateDbContext())
+        {
+            db.Users.Add(otherUser);
+            await db.SaveChangesAsync();
+        }
+
+        var other = await Sessions(maxActive: 2).CreateAsync(new Actor(otherUser.Id, false), new UploadSessionTarget(Archive: "scans"), [], Files([mha]));
+        other.Succeeded.Should().BeTrue("the limit is per user");
+
+        (await Sessions().CancelAsync(_user, first.Value.Session.Id)).Succeeded.Should().BeTrue();
+        (await Sessions(maxActive: 2).CreateAsync(_user, new UploadSessionTarget(Archive: "scans"), [], Files([mha]))).Succeeded.Should().BeTrue("a cancelled session is no longer active");
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 100 && !condition(); i++)
@@ -341,6 +450,22 @@ public sealed class ImageImporterTests : IDisposable
         {
             Scheduled.Add(sessionId);
             return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Runs first and waits until released, so a test can act while an import is under way.</summary>
+    private sealed class GateBuilder : IImageBuilder
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ManualResetEventSlim Release { get; } = new();
+
+        public int Order => 0;
+
+        public ImageBuildResult Build(IReadOnlyList<string> files, ImageBuildContext context, CancellationToken ct)
+        {
+            Entered.TrySetResult();
+            Release.Wait(TimeSpan.FromSeconds(30), ct);
+            return ImageBuildResult.Empty;
         }
     }
 

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Cases;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
+using GrandChallenge.Domain.Identity;
 using GrandChallenge.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -136,5 +138,125 @@ public sealed class ArchiveApiTests(SqliteAppFixture fixture) : IClassFixture<Sq
         missing.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await _editor.GetFromJsonAsync<JsonElement>($"/api/v1/archives/items/?archive={archive.GetProperty("pk").GetString()}"))
             .GetProperty("count").GetInt32().Should().Be(1);
+    }
+
+    private async Task<string> ItemWithImageAndJsonAsync(JsonElement archive, Guid image)
+    {
+        var created = await _editor.PostAsJsonAsync("/api/v1/archives/items/", new { archive = archive.GetProperty("api_url").GetString() });
+        var itemUrl = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_url").GetString()!;
+        var patched = await _editor.PatchAsJsonAsync(itemUrl, new
+        {
+            values = new object[]
+            {
+                new { @interface = DefaultSockets.GenericMedicalImage, image = $"http://localhost/api/v1/cases/images/{image}/" },
+                new { @interface = DefaultSockets.ResultsJsonFile, value = new { score = 0.5 } },
+            },
+        });
+        patched.StatusCode.Should().Be(HttpStatusCode.OK, await patched.Content.ReadAsStringAsync());
+        return itemUrl;
+    }
+
+    private async Task<List<string>> SocketsOfAsync(string itemUrl) =>
+        (await _editor.GetFromJsonAsync<JsonElement>(itemUrl)).GetProperty("values").EnumerateArray()
+        .Select(v => v.GetProperty("interface").GetProperty("slug").GetString()!).Order().ToList();
+
+    [Fact]
+    public async Task An_editor_deletes_an_archive_with_its_items_and_its_images_stay()
+    {
+        var archive = await CreateArchiveAsync();
+        var image = await ImageAsync();
+        var itemUrl = await ItemWithImageAndJsonAsync(archive, image);
+        var slug = archive.GetProperty("slug").GetString();
+
+        var deleted = await _editor.DeleteAsync($"/api/v1/archives/{slug}/");
+
+        deleted.StatusCode.Should().Be(HttpStatusCode.NoContent, await deleted.Content.ReadAsStringAsync());
+        (await _editor.GetAsync($"/api/v1/archives/{slug}/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _editor.GetAsync(itemUrl)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _editor.DeleteAsync($"/api/v1/archives/{archive.GetProperty("pk").GetString()}/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        App.Db(db => db.Images.Any(i => i.Id == image)).Should().BeTrue("images are not deleted with the archive");
+        App.Db(db => db.ObjectRoles.Any(r => r.ObjectId == archive.GetProperty("pk").GetGuid())).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_null_value_removes_that_sockets_value_from_an_item_and_bad_removals_change_nothing()
+    {
+        var archive = await CreateArchiveAsync();
+        var image = await ImageAsync();
+        var itemUrl = await ItemWithImageAndJsonAsync(archive, image);
+
+        var unknown = await _editor.PatchAsJsonAsync(itemUrl, new { values = new object?[] { new { @interface = "no-such-socket", value = (object?)null } } });
+        unknown.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await unknown.Content.ReadAsStringAsync()).Should().Contain("There is no socket 'no-such-socket'.");
+        var unsupported = await _editor.PatchAsJsonAsync(itemUrl, new
+        {
+            values = new object[] { new { @interface = DefaultSockets.GenericMedicalImage, value = (object?)null, user_uploads = new[] { "x" } } },
+        });
+        unsupported.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await unsupported.Content.ReadAsStringAsync()).Should().Contain("user_uploads is not taken here");
+        (await SocketsOfAsync(itemUrl)).Should().HaveCount(2, "a refused request changes nothing");
+
+        var removed = await _editor.PatchAsJsonAsync(itemUrl, new { values = new object?[] { new { @interface = DefaultSockets.ResultsJsonFile, value = (object?)null } } });
+        removed.StatusCode.Should().Be(HttpStatusCode.OK, await removed.Content.ReadAsStringAsync());
+        (await SocketsOfAsync(itemUrl)).Should().Equal(DefaultSockets.GenericMedicalImage);
+
+        // As grand-challenge.org's client sends it: every key, the unused ones null.
+        var gcapi = await _editor.PatchAsJsonAsync(itemUrl, new
+        {
+            values = new object?[]
+            {
+                new
+                {
+                    @interface = DefaultSockets.GenericMedicalImage, value = (object?)null, file = (object?)null, image = (object?)null,
+                    upload_session = (object?)null, user_upload = (object?)null, user_uploads = (object?)null, image_name = (object?)null,
+                },
+            },
+        });
+        gcapi.StatusCode.Should().Be(HttpStatusCode.OK, await gcapi.Content.ReadAsStringAsync());
+        (await SocketsOfAsync(itemUrl)).Should().BeEmpty();
+        App.Db(db => db.Images.Any(i => i.Id == image)).Should().BeTrue("an image no longer on the item stays");
+        var again = await _editor.PatchAsJsonAsync(itemUrl, new { values = new object?[] { new { @interface = DefaultSockets.ResultsJsonFile, value = (object?)null } } });
+        again.StatusCode.Should().Be(HttpStatusCode.OK, "removing a value the item does not have is no error");
+    }
+
+    [Fact]
+    public async Task A_file_value_carries_a_file_url_that_streams_it_with_range_and_etag_support()
+    {
+        var archive = await CreateArchiveAsync();
+        var content = "case,score\n1,0.5\n2,0.75\n"u8.ToArray();
+        var item = await App.Services.GetRequiredService<IArchiveItemService>().CreateAsync(new Actor(_editorId, false), archive.GetProperty("pk").GetGuid(), "",
+            [ItemValueDraft.OfFile(DefaultSockets.PredictionsCsvFile, new MemoryStream(content), "predictions.csv")]);
+        item.Succeeded.Should().BeTrue(item.Error);
+        var itemUrl = $"/api/v1/archives/items/{item.Value!.Id}/";
+
+        var value = (await _editor.GetFromJsonAsync<JsonElement>(itemUrl)).GetProperty("values").EnumerateArray().Single();
+        var fileUrl = value.GetProperty("file").GetString()!;
+        fileUrl.Should().Be($"http://localhost/api/v1/archives/items/{item.Value.Id}/values/{value.GetProperty("pk").GetInt64()}/file/");
+        value.GetProperty("value").ValueKind.Should().Be(JsonValueKind.Null);
+
+        var whole = await _editor.GetAsync(fileUrl);
+        whole.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await whole.Content.ReadAsByteArrayAsync()).Should().Equal(content);
+        whole.Content.Headers.ContentType!.MediaType.Should().Be("application/octet-stream");
+        whole.Content.Headers.ContentDisposition!.FileName.Should().Contain("predictions.csv");
+        whole.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+
+        var range = new HttpRequestMessage(HttpMethod.Get, fileUrl);
+        range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 3);
+        var part = await _editor.SendAsync(range);
+        part.StatusCode.Should().Be(HttpStatusCode.PartialContent);
+        (await part.Content.ReadAsStringAsync()).Should().Be("case");
+
+        var cached = new HttpRequestMessage(HttpMethod.Get, fileUrl);
+        cached.Headers.IfNoneMatch.Add(whole.Headers.ETag!);
+        (await _editor.SendAsync(cached)).StatusCode.Should().Be(HttpStatusCode.NotModified);
+
+        (await _editor.GetAsync($"{itemUrl}values/{value.GetProperty("pk").GetInt64() + 100000}/file/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var other = await App.CreateClientForNewUserAsync($"fstr{Guid.NewGuid():N}"[..16]);
+        (await other.GetAsync(fileUrl)).StatusCode.Should().Be(HttpStatusCode.NotFound, "the archive is private");
+
+        (await _editor.PatchAsJsonAsync(itemUrl, new { values = new object?[] { new { @interface = DefaultSockets.PredictionsCsvFile, value = (object?)null } } }))
+            .StatusCode.Should().Be(HttpStatusCode.OK);
+        (await _editor.GetAsync(fileUrl)).StatusCode.Should().Be(HttpStatusCode.NotFound, "the value is no longer the item's");
     }
 }

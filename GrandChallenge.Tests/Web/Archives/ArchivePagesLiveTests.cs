@@ -173,4 +173,89 @@ public sealed class ArchivePagesLiveTests : BunitContextBase, IClassFixture<Sqli
         page.FindAll("[data-item]").Should().ContainSingle("the image went onto the existing item, not a new one");
         Directory.Delete(directory, recursive: true);
     }
+
+    private static AngleSharp.Dom.IElement DialogButton(IRenderedComponent<MudDialogProvider> dialogs, string text) =>
+        dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == text);
+
+    [Fact]
+    public async Task An_editor_deletes_the_archive_only_after_confirming_and_lands_on_the_archive_list()
+    {
+        await DefaultSockets.EnsureAsync(Service<IDbContextFactory<AppDbContext>>());
+        var editor = new Actor((await SignInAsync("deled")).Id, false);
+        var archive = (await Service<IArchiveService>().CreateAsync(editor, new NewArchive($"Doomed archive {Guid.NewGuid():N}"))).Value!;
+        (await Service<IArchiveItemService>().CreateAsync(editor, archive.Id, "Case", [])).Succeeded.Should().BeTrue();
+        var dialogs = Render<MudDialogProvider>();
+        var page = Render<ArchiveDetailPage>(p => p.Add(c => c.Slug, archive.Slug));
+        page.WaitForAssertion(() => page.FindAll("[data-item]").Should().ContainSingle(), Patience);
+
+        page.Find("#archive-delete").Click();
+        dialogs.WaitForAssertion(() => dialogs.Find(".mud-dialog").TextContent.Should().Contain(archive.Title).And.Contain("1 items"), Patience);
+        DialogButton(dialogs, "Cancel").Click();
+        dialogs.WaitForAssertion(() => dialogs.FindAll(".mud-dialog").Should().BeEmpty(), Patience);
+        (await Service<IArchiveService>().FindAsync(editor, archive.Slug)).Should().NotBeNull("cancelling the dialog deletes nothing");
+
+        page.Find("#archive-delete").Click();
+        dialogs.WaitForAssertion(() => DialogButton(dialogs, "Delete").Click(), Patience);
+
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        page.WaitForAssertion(() => navigation.Uri.Should().EndWith("/archives"), Patience);
+        (await Service<IArchiveService>().FindAsync(editor, archive.Slug)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Only_editors_see_the_archive_delete_button()
+    {
+        var editor = new Actor((await _fixture.App.CreateUserAsync($"ed{Guid.NewGuid():N}"[..16])).Id, false);
+        var uploader = await SignInAsync("nodel");
+        var archive = (await Service<IArchiveService>().CreateAsync(editor, new NewArchive($"Kept archive {Guid.NewGuid():N}"))).Value!;
+        (await Service<IArchiveService>().AddMemberAsync(editor, archive.Id, ObjectRoles.Uploader, uploader.UserName)).Succeeded.Should().BeTrue();
+        var item = (await Service<IArchiveItemService>().CreateAsync(editor, archive.Id, "Case", [])).Value!;
+
+        var page = Render<ArchiveDetailPage>(p => p.Add(c => c.Slug, archive.Slug));
+
+        page.WaitForAssertion(() => page.Find($"[data-item-edit='{item.Id}']"), Patience);
+        page.FindAll("#archive-delete").Should().BeEmpty();
+        page.FindAll("[data-item-delete]").Should().BeEmpty("uploaders change items but only editors delete them");
+    }
+
+    [Fact]
+    public async Task An_editor_removes_one_value_in_the_item_editor_downloads_a_file_value_and_deletes_the_item_after_confirming()
+    {
+        await DefaultSockets.EnsureAsync(Service<IDbContextFactory<AppDbContext>>());
+        var editor = new Actor((await SignInAsync("remv")).Id, false);
+        var archive = (await Service<IArchiveService>().CreateAsync(editor, new NewArchive($"Values archive {Guid.NewGuid():N}"))).Value!;
+        var item = (await Service<IArchiveItemService>().CreateAsync(editor, archive.Id, "Case 7",
+        [
+            ItemValueDraft.OfJson(DefaultSockets.ResultsJsonFile, JsonNode.Parse("""{"score": 1}""")),
+            ItemValueDraft.OfFile(DefaultSockets.PredictionsCsvFile, new MemoryStream("a,b\n1,2\n"u8.ToArray()), "predictions.csv"),
+        ])).Value!;
+        var fileValue = item.Values.Single(v => v.FileName is not null).ValueId;
+        var dialogs = Render<MudDialogProvider>();
+        var page = Render<ArchiveDetailPage>(p => p.Add(c => c.Slug, archive.Slug));
+
+        page.WaitForAssertion(() => page.Find($"[data-value-file='{fileValue}']").GetAttribute("href")
+            .Should().Be($"/api/v1/archives/items/{item.Id}/values/{fileValue}/file/"), Patience);
+        page.Find($"[data-value-file='{fileValue}']").TextContent.Should().Be("predictions.csv");
+
+        page.Find($"[data-item-edit='{item.Id}']").Click();
+        page.FindAll("[data-edit-value]").Select(e => e.GetAttribute("data-edit-value")).Should()
+            .BeEquivalentTo([DefaultSockets.ResultsJsonFile, DefaultSockets.PredictionsCsvFile]);
+        page.Find($"[data-value-remove='{DefaultSockets.ResultsJsonFile}']").Click();
+
+        page.WaitForAssertion(() => page.FindAll("[data-edit-value]").Select(e => e.GetAttribute("data-edit-value")).Should()
+            .Equal(DefaultSockets.PredictionsCsvFile), Patience);
+        page.Markup.Should().NotContain("""{"score":1}""");
+        (await Service<IArchiveItemService>().GetAsync(editor, item.Id)).Value!.Values.Should().ContainSingle();
+
+        page.Find($"[data-item-delete='{item.Id}']").Click();
+        dialogs.WaitForAssertion(() => dialogs.Find(".mud-dialog").TextContent.Should().Contain("Case 7"), Patience);
+        DialogButton(dialogs, "Cancel").Click();
+        page.FindAll("[data-item]").Should().ContainSingle();
+        page.Find($"[data-item-delete='{item.Id}']").Click();
+        dialogs.WaitForAssertion(() => DialogButton(dialogs, "Delete").Click(), Patience);
+
+        page.WaitForAssertion(() => page.Find("#item-empty").TextContent.Should().Be("No items yet."), Patience);
+        page.FindAll("#item-edit").Should().BeEmpty("the edited item is gone");
+        (await Service<IArchiveItemService>().GetAsync(editor, item.Id)).Kind.Should().Be(FailureKind.NotFound);
+    }
 }

@@ -29,6 +29,9 @@ public sealed class ArchivePermissionMatrixTests(SqliteAppFixture fixture) : ICl
     private Guid _item;
     private Guid _image;
     private Guid _file;
+    private Guid _fileItem;
+    private long _fileValue;
+    private readonly Dictionary<int, string> _usernames = [];
 
     private GrandChallengeAppFactory App => fixture.App;
 
@@ -59,6 +62,8 @@ public sealed class ArchivePermissionMatrixTests(SqliteAppFixture fixture) : ICl
                 name = $"aeditorweb{suffix}";
             }
 
+            _usernames[persona] = name;
+
             (await archives.AddMemberAsync(_editor, _hidden.Id, role, name)).Succeeded.Should().BeTrue();
         }
 
@@ -67,6 +72,23 @@ public sealed class ArchivePermissionMatrixTests(SqliteAppFixture fixture) : ICl
             [ItemValueDraft.OfImage(DefaultSockets.GenericMedicalImage, _image)]);
         item.Succeeded.Should().BeTrue(item.Error);
         _item = item.Value!.Id;
+        var fileItem = await App.Services.GetRequiredService<IArchiveItemService>().CreateAsync(_editor, _hidden.Id, "Matrix file item",
+            [ItemValueDraft.OfFile(DefaultSockets.PredictionsCsvFile, new MemoryStream("case,score\n1,0.5\n"u8.ToArray()), "predictions.csv")]);
+        fileItem.Succeeded.Should().BeTrue(fileItem.Error);
+        (_fileItem, _fileValue) = (fileItem.Value!.Id, fileItem.Value.Values.Single().ValueId);
+    }
+
+    /// <summary>A hidden archive with the same members as the matrix's, for the rows that delete one.</summary>
+    private async Task<string> FreshArchiveAsync()
+    {
+        var archives = App.Services.GetRequiredService<IArchiveService>();
+        var archive = (await archives.CreateAsync(_editor, new NewArchive($"Matrix doomed archive {Guid.NewGuid():N}"))).Value!;
+        foreach (var (persona, role) in new[] { (User, ObjectRoles.User), (Uploader, ObjectRoles.Uploader), (Editor, ObjectRoles.Editor) })
+        {
+            (await archives.AddMemberAsync(_editor, archive.Id, role, _usernames[persona])).Succeeded.Should().BeTrue();
+        }
+
+        return $"/api/v1/archives/{archive.Slug}/";
     }
 
     public Task DisposeAsync() => Task.CompletedTask;
@@ -108,6 +130,7 @@ public sealed class ArchivePermissionMatrixTests(SqliteAppFixture fixture) : ICl
         yield return new("GET", "/api/v1/archives/{slug}/", () => Fixed($"/api/v1/archives/{slug}/"), visible);
         yield return new("PATCH", "/api/v1/archives/{slug}/", () => Fixed($"/api/v1/archives/{slug}/"), [401, 404, 403, 403, 200, 200],
             () => JsonContent.Create(new { description = "Changed by the matrix" }));
+        yield return new("DELETE", "/api/v1/archives/{slug}/", FreshArchiveAsync, [401, 404, 403, 403, 204, 204]);
         yield return new("GET", "/api/v1/archives/{slug}/items/", () => Fixed($"/api/v1/archives/{slug}/items/"), visible);
         yield return new("POST", "/api/v1/archives/{slug}/items/", () => Fixed($"/api/v1/archives/{slug}/items/"), [401, 404, 403, 201, 201, 201],
             () => JsonContent.Create(new { values = Array.Empty<object>() }));
@@ -118,6 +141,8 @@ public sealed class ArchivePermissionMatrixTests(SqliteAppFixture fixture) : ICl
         yield return new("PATCH", "/api/v1/archives/items/{id:guid}/", () => Fixed($"/api/v1/archives/items/{_item}/"), [401, 404, 403, 200, 200, 200],
             () => JsonContent.Create(new { title = $"Matrix {Guid.NewGuid():N}" }));
         yield return new("DELETE", "/api/v1/archives/items/{id:guid}/", FreshItemAsync, [401, 404, 403, 403, 204, 204]);
+        yield return new("GET", "/api/v1/archives/items/{id:guid}/values/{valueId:long}/file/",
+            () => Fixed($"/api/v1/archives/items/{_fileItem}/values/{_fileValue}/file/"), visible);
         yield return new("GET", "/api/v1/cases/images/{id:guid}/", () => Fixed($"/api/v1/cases/images/{_image}/"), visible);
         yield return new("GET", "/api/v1/cases/images/{id:guid}/thumbnail/", () => Fixed($"/api/v1/cases/images/{_image}/thumbnail/"), visible);
         yield return new("GET", "/api/v1/cases/images/{id:guid}/slices/{axis}/{index:int}.png", () => Fixed($"/api/v1/cases/images/{_image}/slices/z/0.png"), visible);

@@ -69,4 +69,29 @@ public sealed class SliceViewerTests : BunitContextBase
         viewer.Find("#slice-timepoint").Change("2");
         Source(viewer).Should().Contain("timepoint=2");
     }
+
+    [Fact]
+    public void Anisotropic_voxels_give_the_slice_its_physical_proportions_along_each_axis()
+    {
+        // 20 x 10 pixels of 0.5 x 2 mm, 9 slices 4 mm apart: axial 10 x 20 mm, coronal 10 x 36 mm, sagittal 20 x 36 mm.
+        var viewer = Render<SliceViewer>(p => p
+            .Add(c => c.ImageId, ImageId).Add(c => c.Width, 20).Add(c => c.Height, 10).Add(c => c.Depth, 9)
+            .Add(c => c.SpacingX, 0.5).Add(c => c.SpacingY, 2.0).Add(c => c.SpacingZ, 4.0));
+        string Style() => viewer.Find("#slice-image").GetAttribute("style")!;
+
+        Style().Should().Contain("aspect-ratio: 0.5;").And.Contain("calc(70vh * 0.5)");
+        viewer.FindAll("#slice-axis button").Single(b => b.TextContent.Contains("Coronal")).Click();
+        Style().Should().Contain("aspect-ratio: 0.2778;");
+        viewer.FindAll("#slice-axis button").Single(b => b.TextContent.Contains("Sagittal")).Click();
+        Style().Should().Contain("aspect-ratio: 0.5556;");
+    }
+
+    [Fact]
+    public void Without_spacing_pixels_are_square()
+    {
+        var viewer = RenderViewer();
+        viewer.Find("#slice-image").GetAttribute("style").Should().Contain("aspect-ratio: 2;");
+        viewer.FindAll("#slice-axis button").Single(b => b.TextContent.Contains("Sagittal")).Click();
+        viewer.Find("#slice-image").GetAttribute("style").Should().Contain("aspect-ratio: 1.1111;");
+    }
 }

@@ -176,4 +176,54 @@ public sealed class UploadSessionApiTests(ImportAppFixture fixture) : IClassFixt
         (await noFiles.Content.ReadAsStringAsync()).Should().Contain("Attach at least one file");
         (await App.CreateClient().PostAsync("/api/v1/cases/upload-sessions/", Form([], mha))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task A_queued_session_is_cancelled_once_and_a_user_with_too_many_active_sessions_is_told_so()
+    {
+        var user = await App.CreateUserAsync($"canc{Guid.NewGuid():N}"[..16], siteAdmin: true);
+        var client = App.CreateClientWithToken(await App.CreateTokenAsync(user.Id));
+        var queued = new List<Guid>();
+        await using (var db = App.Services.GetRequiredService<AppDbContextFactory>().CreateDbContext())
+        {
+            // Queued sessions nobody imports (no job was scheduled for them): as many as a user may have.
+            for (var i = 0; i < 4; i++)
+            {
+                var session = new UploadSession { CreatorId = user.Id };
+                db.UploadSessions.Add(session);
+                queued.Add(session.Id);
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        var mha = ImportTestFiles.WriteMha(_files);
+        var refused = await client.PostAsync("/api/v1/cases/upload-sessions/", Form([("archive", (await ArchiveAsync()).Slug)], mha));
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await refused.Content.ReadAsStringAsync()).Should().Contain("You already have 4 upload sessions queued or importing");
+
+        var cancelled = await client.PostAsync($"/api/v1/cases/upload-sessions/{queued[0]}/cancel/", null);
+        cancelled.StatusCode.Should().Be(HttpStatusCode.OK, await cancelled.Content.ReadAsStringAsync());
+        var body = await cancelled.Content.ReadFromJsonAsync<JsonElement>();
+        body.GetProperty("status").GetString().Should().Be("Cancelled");
+        body.GetProperty("error_message").GetString().Should().Be(UploadSessionService.CancelledMessage);
+        var again = await client.PostAsync($"/api/v1/cases/upload-sessions/{queued[0]}/cancel/", null);
+        again.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await again.Content.ReadAsStringAsync()).Should().Contain("already ended (Cancelled)");
+        (await client.PostAsync($"/api/v1/cases/upload-sessions/{Guid.NewGuid()}/cancel/", null)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var accepted = await client.PostAsync("/api/v1/cases/upload-sessions/", Form([("archive", (await ArchiveAsync()).Slug)], mha));
+        accepted.StatusCode.Should().Be(HttpStatusCode.Created, "a cancelled session no longer counts");
+        var done = await PollAsync(client, (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_url").GetString()!);
+        done.GetProperty("status").GetString().Should().Be("Succeeded");
+        var blobs = App.Services.GetRequiredService<IBlobStore>();
+        var files = App.Db(db => db.UploadSessions.Single(s => s.Id == done.GetProperty("pk").GetGuid()).Files);
+        // The import deletes it right after recording the outcome, so it may take a moment longer than the status.
+        var key = files.Should().ContainSingle().Subject.BlobKey;
+        for (var i = 0; i < 100 && blobs.Exists(key); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        blobs.Exists(key).Should().BeFalse("the uploaded file is deleted once the session ended");
+    }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Domain.Uploads;
@@ -32,10 +33,14 @@ public static class ArchiveApiEndpoints
             .WithSummary("Create an item: {\"archive\": id, slug or API URL, \"title\"?, \"values\"?} (editors and uploaders).");
         archives.MapGet("/items/{id:guid}/", GetItemAsync).AllowAnonymous().WithSummary("One archive item with its values.");
         archives.MapPatch("/items/{id:guid}/", UpdateItemAsync).RequireAuthorization()
-            .WithSummary("Set the listed sockets' values and/or the title of an item (editors and uploaders).");
+            .WithSummary("Set the listed sockets' values and/or the title of an item (editors and uploaders); \"value\": null removes a socket's value.");
+        archives.MapGet("/items/{id:guid}/values/{valueId:long}/file/", DownloadFileAsync).AllowAnonymous()
+            .WithSummary("The file of one of an item's file-socket values (the value's \"file\" URL); supports Range and If-None-Match.");
         archives.MapDelete("/items/{id:guid}/", DeleteItemAsync).RequireAuthorization().WithSummary("Delete an item (editors).");
         archives.MapGet("/{slug}/", GetAsync).AllowAnonymous().WithSummary("One archive by slug or id.");
         archives.MapPatch("/{slug}/", UpdateAsync).RequireAuthorization().WithSummary("Change an archive's title, description, detail or public (editors).");
+        archives.MapDelete("/{slug}/", DeleteAsync).RequireAuthorization()
+            .WithSummary("Delete an archive with its items and roles (editors); its images and socket values stay.");
         archives.MapGet("/{slug}/items/", ListItemsAsync).AllowAnonymous()
             .WithSummary("The archive's items with their values; ?search= matches titles and image names, ?modality= filters.");
         archives.MapPost("/{slug}/items/", CreateItemAsync).RequireAuthorization()
@@ -161,6 +166,19 @@ public static class ArchiveApiEndpoints
 
         var result = await archives.UpdateAsync(actor, context.Archive.Id, settings, ct);
         return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string slug, ClaimsPrincipal user, IArchiveService archives, CancellationToken ct)
+    {
+        var actor = Actor.From(user);
+        if (await archives.FindAsync(actor, slug, ct) is not { } context)
+        {
+            return NotFound(ArchiveService.NotFoundMessage);
+        }
+
+        var result = await archives.DeleteAsync(actor, context.Archive.Id, ct);
+        return result.Succeeded ? TypedResults.NoContent() : Problem(result);
     }
 
     private static async Task<Results<Ok<Paginated<ArchiveItemDto>>, ProblemHttpResult>> ListItemsAsync(
@@ -307,6 +325,32 @@ public static class ArchiveApiEndpoints
         return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!, await SocketsAsync(sockets, ct))) : Problem(result);
     }
 
+    private static async Task<IResult> DownloadFileAsync(
+        Guid id, long valueId, ClaimsPrincipal user, HttpResponse response, IArchiveItemService items, IBlobStore blobs, CancellationToken ct)
+    {
+        var result = await items.FindFileAsync(Actor.From(user), id, valueId, ct);
+        if (!result.Succeeded)
+        {
+            return Problem(result);
+        }
+
+        var value = result.Value!;
+        if (!blobs.Exists(value.BlobKey!))
+        {
+            return NotFound("The file of this value is no longer stored.");
+        }
+
+        // Values never change once stored, so the id is a strong validator. Only JSON is named as such: anything else is
+        // served as an attachment of unknown type, so an uploaded page or script never runs on this site's origin.
+        response.Headers.XContentTypeOptions = "nosniff";
+        var type = Path.GetExtension(value.FileName!).Equals(".json", StringComparison.OrdinalIgnoreCase) ? "application/json" : "application/octet-stream";
+        return Results.File(blobs.OpenRead(value.BlobKey!), type, value.FileName, value.Created,
+            new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"value-{value.Id}\""), enableRangeProcessing: true);
+    }
+
+    public static string FileUrl(HttpRequest request, Guid itemId, long valueId) =>
+        $"{Root(request)}{ApiConventions.Prefix}/archives/items/{itemId}/values/{valueId}/file/";
+
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteItemAsync(
         Guid id, ClaimsPrincipal user, IArchiveItemService items, CancellationToken ct)
     {
@@ -383,7 +427,14 @@ public static class ArchiveApiEndpoints
             }
             else if (entry.TryGetPropertyValue("value", out var value))
             {
-                drafts.Values.Add(ItemValueDraft.OfJson(socket, value?.DeepClone()));
+                // grand-challenge.org's client sends every key, unused ones null: only a value with nothing else given removes.
+                if (value is null && Given(entry, "file", "user_uploads", "upload_session") is { } other)
+                {
+                    drafts.Error = $"{socket}: {other} is not taken here; give \"value\", \"image\" or \"user_upload\".";
+                    return drafts;
+                }
+
+                drafts.Values.Add(value is null ? ItemValueDraft.Removal(socket) : ItemValueDraft.OfJson(socket, value.DeepClone()));
             }
             else
             {
@@ -394,6 +445,9 @@ public static class ArchiveApiEndpoints
 
         return drafts;
     }
+
+    private static string? Given(JsonObject entry, params string[] keys) =>
+        keys.FirstOrDefault(k => entry.TryGetPropertyValue(k, out var node) && node is not null);
 
     public static ArchiveDto ToDto(HttpRequest request, Archive a)
     {
@@ -414,7 +468,7 @@ public static class ArchiveApiEndpoints
                 v.ValueId,
                 SocketApiEndpoints.ToDto(sockets[v.SocketId]),
                 v.JsonValue is null ? null : JsonNode.Parse(v.JsonValue),
-                null,
+                v.FileName is null ? null : FileUrl(request, item.Id, v.ValueId),
                 v.ImageId is { } imageId ? ImageApiEndpoints.ApiUrl(request, imageId) : null,
                 v.ImageName)).ToList(),
             null,

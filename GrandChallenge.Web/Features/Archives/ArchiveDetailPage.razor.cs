@@ -5,6 +5,7 @@ using GrandChallenge.Domain.Components;
 using GrandChallenge.Web.Features.Challenges;
 using GrandChallenge.Web.Features.Evaluation;
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 
 namespace GrandChallenge.Web.Features.Archives;
 
@@ -19,6 +20,7 @@ public partial class ArchiveDetailPage : EvaluationPageBase
     [Inject] private IArchiveItemService Items { get; set; } = default!;
     [Inject] private ISocketService Sockets { get; set; } = default!;
     [Inject] private MarkdownRenderer Markdown { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
 
     private ArchiveAccessContext? _context;
     private IReadOnlyList<ArchiveItemView> _items = [];
@@ -200,12 +202,54 @@ public partial class ArchiveDetailPage : EvaluationPageBase
         await LoadItemsAsync();
     }
 
-    private async Task DeleteAsync(Guid itemId)
+    private async Task DeleteAsync(ArchiveItemView item)
     {
-        var result = await Items.DeleteAsync(Actor, itemId);
+        var name = item.Title.Length > 0 ? $"the item '{item.Title}'" : "this item";
+        if (await ConfirmAsync("Delete item", $"Delete {name} from the archive? Its images stay; the item cannot be restored.") != true)
+        {
+            return;
+        }
+
+        var result = await Items.DeleteAsync(Actor, item.Id);
         _itemError = result.Succeeded ? null : result.Error;
+        if (result.Succeeded && _editItemId == item.Id)
+        {
+            _editItemId = null;
+        }
+
         await LoadItemsAsync();
     }
+
+    private async Task RemoveValueAsync(string socket)
+    {
+        var result = await Items.RemoveValueAsync(Actor, _editItemId!.Value, socket);
+        _editError = result.Succeeded ? null : result.Error;
+        await LoadItemsAsync();
+    }
+
+    private async Task DeleteArchiveAsync()
+    {
+        var archive = _context!.Archive;
+        if (await ConfirmAsync("Delete archive",
+                $"Delete the archive '{archive.Title}' with all its {_count} items and member roles? Its images stay; the archive cannot be restored.") != true)
+        {
+            return;
+        }
+
+        var result = await Archives.DeleteAsync(Actor, archive.Id);
+        if (!result.Succeeded)
+        {
+            _settingsError = result.Error;
+            _editing = true;
+            return;
+        }
+
+        StopListening();
+        Navigation.NavigateTo("/archives");
+    }
+
+    private Task<bool?> ConfirmAsync(string title, string message) =>
+        Dialogs.ShowMessageBoxAsync(new MessageBoxOptions { Title = title, Message = message, YesText = "Delete", CancelText = "Cancel" });
 
     private static Guid? FirstImage(ArchiveItemView item) => item.Values.FirstOrDefault(v => v.ImageId is not null)?.ImageId;
 

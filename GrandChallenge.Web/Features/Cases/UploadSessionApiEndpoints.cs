@@ -31,6 +31,8 @@ public static class UploadSessionApiEndpoints
         var sessions = api.MapGroup("/cases/upload-sessions").RequireAuthorization().WithTags("Upload sessions");
         sessions.MapGet("/", ListAsync).WithSummary("Your upload sessions, newest first.");
         sessions.MapGet("/{id:guid}/", GetAsync).WithSummary("One upload session: status, errors per file and the images it made.");
+        sessions.MapPost("/{id:guid}/cancel/", CancelAsync)
+            .WithSummary("Cancel a session that is still queued or importing (its creator, site admins): it becomes Cancelled and keeps no images.");
         sessions.MapPost("/", CreateAsync)
             .Accepts<CreateUploadSessionRequest>("application/json", "multipart/form-data")
             .WithSummary("Import images: multipart/form-data with the fields archive (slug or id), or archive_item and socket, and upload_ids "
@@ -75,6 +77,20 @@ public static class UploadSessionApiEndpoints
         await sessions.GetAsync(Actor.From(principal), id, ct) is { Succeeded: true } result
             ? TypedResults.Ok(ToDto(request, result.Value!))
             : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<UploadSessionDto>, ProblemHttpResult>> CancelAsync(
+        Guid id, HttpRequest request, ClaimsPrincipal principal, IUploadSessionService sessions, CancellationToken ct)
+    {
+        var result = await sessions.CancelAsync(Actor.From(principal), id, ct);
+        if (result.Succeeded)
+        {
+            return TypedResults.Ok(ToDto(request, result.Value!));
+        }
+
+        return result.Kind == FailureKind.NotFound
+            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: result.Error)
+            : ApiConventions.Invalid(result.FieldErrors, result.Error!);
+    }
 
     private static async Task<IResult> CreateAsync(
         HttpContext context, ClaimsPrincipal principal, IUploadSessionService sessions, IOptions<UploadOptions> uploadOptions,
