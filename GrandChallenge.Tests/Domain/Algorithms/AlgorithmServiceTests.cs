@@ -10,9 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GrandChallenge.Tests.Domain.Algorithms;
 
-/// <summary>The algorithm service of the real host on SQLite: creation rules, settings, members, interfaces and access requests.</summary>
-[Trait("Category", "Integration")]
-public sealed class AlgorithmServiceTests(SqliteAppFixture fixture) : IClassFixture<SqliteAppFixture>, IAsyncLifetime
+/// <summary>The algorithm service of the real host: creation rules, settings, members, interfaces and access requests.</summary>
+public abstract class AlgorithmServiceTests(AppFixture fixture) : IAsyncLifetime
 {
     private static readonly InterfaceDraft ImageToOverlay = new([DefaultSockets.GenericMedicalImage], [DefaultSockets.GenericOverlay]);
 
@@ -287,3 +286,9 @@ public sealed class AlgorithmServiceTests(SqliteAppFixture fixture) : IClassFixt
         App.Db(db => db.AlgorithmPermissionRequests.Count(r => r.AlgorithmId == hidden.Id || r.AlgorithmId == shown.Id)).Should().Be(0);
     }
 }
+
+[Trait("Category", "Integration")]
+public sealed class SqliteAlgorithmServiceTests(SqliteAppFixture fixture) : AlgorithmServiceTests(fixture), IClassFixture<SqliteAppFixture>;
+
+[Trait("Category", "Postgres")]
+public sealed class PostgresAlgorithmServiceTests(PostgresAppFixture fixture) : AlgorithmServiceTests(fixture), IClassFixture<PostgresAppFixture>;
