@@ -9,6 +9,8 @@ public static class AlgorithmsRegistration
     public static IHostApplicationBuilder AddAlgorithmsDomain(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<IAlgorithmAccess, AlgorithmAccess>();
+        builder.Services.TryAddSingleton<IAlgorithmService, AlgorithmService>();
+        builder.Services.TryAddSingleton<IAlgorithmModelService, AlgorithmModelService>();
         return builder;
     }
 }

@@ -59,7 +59,7 @@ public sealed class GroundTruthService(
         try
         {
             var spooled = Path.Combine(work, "upload");
-            var (size, sha256) = await SpoolAsync(archive, spooled, ct);
+            var (size, sha256) = await SpoolAsync(archive, spooled, options.Value.MaxGroundTruthBytes, ct);
             if (size < 0)
             {
                 return Result<GroundTruth>.Invalid("file", $"The archive is larger than {options.Value.MaxGroundTruthBytes:N0} bytes.");
@@ -89,7 +89,7 @@ public sealed class GroundTruthService(
                 }
                 else
                 {
-                    await UnpackTarGzAsync(source, size, unpacked, ct);
+                    await UnpackTarGzAsync(source, size, unpacked, options.Value, ct);
                 }
             }
             catch (InputStagingException e)
@@ -186,7 +186,8 @@ public sealed class GroundTruthService(
         return Result<GroundTruth>.Ok(truth);
     }
 
-    private async Task<(long Size, string Sha256)> SpoolAsync(Stream content, string path, CancellationToken ct)
+    /// <summary>Copies an upload to <paramref name="path"/> while hashing it; size -1 when it passes <paramref name="maxBytes"/>.</summary>
+    internal static async Task<(long Size, string Sha256)> SpoolAsync(Stream content, string path, long maxBytes, CancellationToken ct)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using var file = File.Create(path);
@@ -196,7 +197,7 @@ public sealed class GroundTruthService(
         while ((read = await content.ReadAsync(buffer, ct)) > 0)
         {
             total += read;
-            if (total > options.Value.MaxGroundTruthBytes)
+            if (total > maxBytes)
             {
                 return (-1, "");
             }
@@ -208,10 +209,12 @@ public sealed class GroundTruthService(
         return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    /// <summary>Unpacks regular files and folders only; links, devices, absolute paths and '..' are refused, sizes and counts are capped.</summary>
-    private async Task UnpackTarGzAsync(Stream source, long packedSize, string destination, CancellationToken ct)
+    /// <summary>
+    /// Unpacks regular files and folders only; links, devices, absolute paths and '..' are refused, sizes and counts are
+    /// capped. Algorithm model tarballs are checked by the same rules and limits.
+    /// </summary>
+    internal static async Task UnpackTarGzAsync(Stream source, long packedSize, string destination, EvaluationOptions limits, CancellationToken ct)
     {
-        var limits = options.Value;
         InputStager.EnsureDirectory(destination);
         await using var gzip = new GZipStream(source, CompressionMode.Decompress);
         await using var reader = new TarReader(gzip);
@@ -259,7 +262,7 @@ public sealed class GroundTruthService(
             var target = Path.GetFullPath(Path.Combine([destination, .. segments]));
             if (!SafePaths.IsInside(destination, target))
             {
-                throw new InputStagingException($"The archive contains '{entry.Name}', which points outside the ground truth folder.");
+                throw new InputStagingException($"The archive contains '{entry.Name}', which points outside the archive's folder.");
             }
 
             InputStager.EnsureDirectory(Path.GetDirectoryName(target)!);

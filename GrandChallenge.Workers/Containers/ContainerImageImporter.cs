@@ -109,8 +109,8 @@ public sealed class ContainerImageImporter(
             return await FailAsync(id, loadError, manifestValid: true, ct);
         }
 
-        var completed = image.Kind == ContainerImageKind.Evaluation && image.OwnerId is { } owner
-            ? await CompleteAsActiveAsync(id, owner, ct)
+        var completed = image.Kind is ContainerImageKind.Evaluation or ContainerImageKind.Algorithm && image.OwnerId is { } owner
+            ? await CompleteAsActiveAsync(id, image.Kind, owner, ct)
             : await TransitionAsync(id, [ContainerImageImportStatus.Started], ContainerImageImportStatus.Completed, s => s
                 .SetProperty(i => i.IsLoaded, true)
                 .SetProperty(i => i.ImportAttempts, 0)
@@ -119,10 +119,11 @@ public sealed class ContainerImageImporter(
     }
 
     /// <summary>
-    /// As on grand-challenge.org, a phase's newest valid evaluation method becomes its active one: completed and
+    /// As on grand-challenge.org, a phase's newest valid evaluation method (and an algorithm's newest valid image, as its
+    /// upload views ask) becomes its active one: completed and
     /// activated in one transaction, so nobody sees a completed method that is not yet active.
     /// </summary>
-    private async Task<bool> CompleteAsActiveAsync(Guid id, Guid owner, CancellationToken ct)
+    private async Task<bool> CompleteAsActiveAsync(Guid id, ContainerImageKind kind, Guid owner, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -141,7 +142,7 @@ public sealed class ContainerImageImporter(
             return false;
         }
 
-        await db.ContainerImages.Where(i => i.Kind == ContainerImageKind.Evaluation && i.OwnerId == owner && i.IsDesiredVersion && i.Id != id)
+        await db.ContainerImages.Where(i => i.Kind == kind && i.OwnerId == owner && i.IsDesiredVersion && i.Id != id)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.IsDesiredVersion, false).SetProperty(i => i.Modified, now), ct);
         await transaction.CommitAsync(ct);
         notifier.Publish(ContainerImageConventions.Topic(id), id);

@@ -5,6 +5,7 @@ using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Tests.Infrastructure;
 using GrandChallenge.Workers.Containers;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
 
@@ -173,7 +174,9 @@ public sealed class ContainerImageImportTests(ContainerImageAppFixture fixture) 
         Get(phaseA.Id).IsDesiredVersion.Should().BeFalse();
 
         first.ImportStatus.Should().Be(ContainerImageImportStatus.Completed);
+        first.IsDesiredVersion.Should().BeTrue("an algorithm's newest completed image becomes its active one, as on grand-challenge.org");
         again.ImportStatus.Should().Be(ContainerImageImportStatus.Failed);
+        again.IsDesiredVersion.Should().BeFalse();
         again.StatusMessage.Should().Be($"This container image has already been uploaded ({id}).");
         phaseA.ImportStatus.Should().Be(ContainerImageImportStatus.Completed);
         phaseB.ImportStatus.Should().Be(ContainerImageImportStatus.Completed);
@@ -181,6 +184,13 @@ public sealed class ContainerImageImportTests(ContainerImageAppFixture fixture) 
         // One engine image, three platform tags: removing two leaves it for the third (the active one, which the
         // clean-up that each removal triggers leaves alone).
         (await Images.ActivateAsync(phaseB.Id, _admin)).Succeeded.Should().BeTrue();
+        (await Images.RemoveAsync(first.Id, _admin)).Error.Should().Contain("active version");
+        await using (var db = App.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext())
+        {
+            // As if a newer version of the algorithm had taken over.
+            await db.ContainerImages.Where(i => i.Id == first.Id).ExecuteUpdateAsync(s => s.SetProperty(i => i.IsDesiredVersion, false));
+        }
+
         (await Images.RemoveAsync(first.Id, _admin)).Succeeded.Should().BeTrue();
         (await Images.RemoveAsync(phaseA.Id, _admin)).Succeeded.Should().BeTrue();
         await WaitUntilAsync(() => !Get(first.Id).IsLoaded && !Get(phaseA.Id).IsLoaded);
