@@ -1,3 +1,6 @@
+using GrandChallenge.Domain.Cases;
+using GrandChallenge.Domain.Components;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
@@ -9,6 +12,10 @@ public static class AlgorithmsRegistration
     public static IHostApplicationBuilder AddAlgorithmsDomain(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<IAlgorithmAccess, AlgorithmAccess>();
+        builder.Services.AddOptions<AlgorithmJobOptions>().BindConfiguration(AlgorithmJobOptions.SectionName);
+        builder.Services.TryAddSingleton<IAlgorithmJobService, AlgorithmJobService>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponentJobObserver, AlgorithmJobObserver>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageVisibilitySource, AlgorithmJobImageVisibility>());
         return builder;
     }
 }
