@@ -383,7 +383,13 @@ public sealed class AlgorithmJobService(
         }
     }
 
-    public async Task<bool> AdvanceValidatingAsync(Guid jobId, CancellationToken ct = default)
+    public Task<bool> AdvanceValidatingAsync(Guid jobId, CancellationToken ct = default) => AdvanceValidatingAsync(jobId, null, ct);
+
+    /// <summary>
+    /// As <see cref="AdvanceValidatingAsync(Guid, CancellationToken)"/>; <paramref name="accepted"/> is a session whose images the
+    /// import is handing over right now (its status is recorded only afterwards).
+    /// </summary>
+    public async Task<bool> AdvanceValidatingAsync(Guid jobId, (Guid SessionId, IReadOnlyList<Guid> ImageIds)? accepted, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.AlgorithmJobs.AsNoTracking().FirstOrDefaultAsync(j => j.JobId == jobId, ct);
@@ -419,7 +425,11 @@ public sealed class AlgorithmJobService(
                 return await FailValidationAsync(jobId, row.AlgorithmId, $"{socket.Slug}: the upload could not be imported as an image. {reason}".Trim(), ct);
             }
 
-            if (session.Status != UploadSessionStatus.Succeeded)
+            if (accepted is { } handed && handed.SessionId == sessionId)
+            {
+                imageIds = [.. handed.ImageIds];
+            }
+            else if (session.Status != UploadSessionStatus.Succeeded)
             {
                 return false;
             }
@@ -503,7 +513,7 @@ public sealed class AlgorithmJobService(
 
                 if (session.Status is UploadSessionStatus.Failed or UploadSessionStatus.Cancelled)
                 {
-                    return $"the upload session ended {UploadSessions.Label(session.Status)}: {session.ErrorMessage}".TrimEnd(' ', ':') + ".";
+                    return $"the upload could not be imported as an image (the session ended {UploadSessions.Label(session.Status)}). {session.ErrorMessage}".Trim();
                 }
 
                 if (session.IsFinished)

@@ -13,7 +13,9 @@ public static class AlgorithmsRegistration
     {
         builder.Services.TryAddSingleton<IAlgorithmAccess, AlgorithmAccess>();
         builder.Services.AddOptions<AlgorithmJobOptions>().BindConfiguration(AlgorithmJobOptions.SectionName);
-        builder.Services.TryAddSingleton<IAlgorithmJobService, AlgorithmJobService>();
+        builder.Services.TryAddSingleton<AlgorithmJobService>();
+        builder.Services.TryAddSingleton<IAlgorithmJobService>(sp => sp.GetRequiredService<AlgorithmJobService>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IUploadSessionDestination, AlgorithmJobInputDestination>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponentJobObserver, AlgorithmJobObserver>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageVisibilitySource, AlgorithmJobImageVisibility>());
         return builder;

@@ -74,10 +74,12 @@ public sealed class AlgorithmJobApiTests(AlgorithmJobWorld world) : IClassFixtur
             .GetProperty("results").EnumerateArray().Select(Pk).Should().NotContain(Pk(job));
     }
 
-    [Fact]
-    public async Task An_upload_session_still_importing_is_waited_for_and_becomes_the_input()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_upload_session_still_importing_is_waited_for_and_becomes_the_input(bool forJobInput)
     {
-        var session = await world.UploadImageAsync(world.User, wait: false);
+        var session = await world.UploadImageAsync(world.User, wait: false, forJobInput: forJobInput);
 
         var created = await CreatedAsync(await world.RunAsync(world.User, world.Algorithm.Slug,
             new { @interface = AlgorithmJobWorld.InputSocket, upload_session = session.GetProperty("api_url").GetString() }));
@@ -86,6 +88,34 @@ public sealed class AlgorithmJobApiTests(AlgorithmJobWorld world) : IClassFixtur
         job.GetProperty("status").GetString().Should().Be("Succeeded", job.GetProperty("error_message").ToString());
         job.GetProperty("inputs").EnumerateArray().Single().GetProperty("image").GetString().Should().NotBeNull();
         Output(job, AlgorithmJobWorld.FractionSocket).GetProperty("value").GetDouble().Should().BeApproximately(127 / 128.0, 1e-5);
+    }
+
+    [Fact]
+    public async Task A_job_whose_upload_makes_no_image_fails_and_says_why()
+    {
+        var session = await world.UploadImageAsync(world.User, wait: false, forJobInput: true, content: "not an image"u8.ToArray(), name: "notes.txt");
+
+        var response = await world.RunAsync(world.User, world.Algorithm.Slug,
+            new { @interface = AlgorithmJobWorld.InputSocket, upload_session = session.GetProperty("pk").GetString() });
+
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+        {
+            // The import failed before the request arrived: the job is refused at once.
+            (await response.Content.ReadAsStringAsync()).Should().Contain(AlgorithmJobWorld.InputSocket).And.Contain("could not be imported as an image");
+        }
+        else
+        {
+            var created = await CreatedAsync(response);
+            var job = await AlgorithmJobWorld.WaitForJobAsync(world.User, created.GetProperty("api_url").GetString()!);
+            job.GetProperty("status").GetString().Should().Be("Failed");
+            job.GetProperty("error_message").GetString().Should().Contain(AlgorithmJobWorld.InputSocket).And.Contain("could not be imported as an image");
+        }
+
+        // A session of someone else's cannot be used.
+        var theirs = await world.UploadImageAsync(world.Editor, wait: false, forJobInput: true);
+        var refused = await world.RunAsync(world.User, world.Algorithm.Slug, new { @interface = AlgorithmJobWorld.InputSocket, upload_session = theirs.GetProperty("pk").GetString() });
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await refused.Content.ReadAsStringAsync()).Should().Contain("no such upload session of yours");
     }
 
     [Fact]

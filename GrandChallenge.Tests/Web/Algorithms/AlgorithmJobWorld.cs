@@ -173,15 +173,28 @@ public class AlgorithmJobWorld : IAsyncLifetime
         return [.. Encoding.ASCII.GetBytes(header), .. Enumerable.Range(0, 128).Select(i => (byte)(i * 2))];
     }
 
-    /// <summary>Uploads the ramp image into a new archive of the client's and waits for the import; returns the session's JSON.</summary>
-    public async Task<JsonElement> UploadImageAsync(HttpClient client, bool wait = true)
+    /// <summary>
+    /// Uploads the ramp image (or <paramref name="content"/>) into a new archive of the client's, or with
+    /// <paramref name="forJobInput"/> as a session naming only the input socket, and waits for the import unless told not to.
+    /// </summary>
+    public async Task<JsonElement> UploadImageAsync(HttpClient client, bool wait = true, bool forJobInput = false, byte[]? content = null, string name = "ramp.mha")
     {
-        var archiveSlug = $"arch-{Guid.NewGuid():N}"[..20];
-        var archive = await client.PostAsJsonAsync("/api/v1/archives/", new { title = archiveSlug, slug = archiveSlug });
-        archive.StatusCode.Should().Be(HttpStatusCode.Created, await archive.Content.ReadAsStringAsync());
-        var file = new ByteArrayContent(RampMha());
+        var file = new ByteArrayContent(content ?? RampMha());
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var form = new MultipartFormDataContent { { new StringContent(archiveSlug), "archive" }, { file, "files", "ramp.mha" } };
+        using var form = new MultipartFormDataContent();
+        if (forJobInput)
+        {
+            form.Add(new StringContent(InputSocket), "socket");
+        }
+        else
+        {
+            var archiveSlug = $"arch-{Guid.NewGuid():N}"[..20];
+            var archive = await client.PostAsJsonAsync("/api/v1/archives/", new { title = archiveSlug, slug = archiveSlug });
+            archive.StatusCode.Should().Be(HttpStatusCode.Created, await archive.Content.ReadAsStringAsync());
+            form.Add(new StringContent(archiveSlug), "archive");
+        }
+
+        form.Add(file, "files", name);
         var posted = await client.PostAsync("/api/v1/cases/upload-sessions/", form);
         posted.StatusCode.Should().Be(HttpStatusCode.Created, await posted.Content.ReadAsStringAsync());
         var session = await posted.Content.ReadFromJsonAsync<JsonElement>();
