@@ -244,3 +244,6 @@ public class AlgorithmJobWorld : IAsyncLifetime
 
     public virtual async Task DisposeAsync() => await _fixture.DisposeAsync();
 }
+
+/// <summary>The same world on a loopback Kestrel port, for the browser tests.</summary>
+public sealed class KestrelAlgorithmJobWorld() : AlgorithmJobWorld(new KestrelAppFixture());
