@@ -1,3 +1,6 @@
+using GrandChallenge.Domain.Cases;
+using GrandChallenge.Domain.Components;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
@@ -11,6 +14,12 @@ public static class AlgorithmsRegistration
         builder.Services.TryAddSingleton<IAlgorithmAccess, AlgorithmAccess>();
         builder.Services.TryAddSingleton<IAlgorithmService, AlgorithmService>();
         builder.Services.TryAddSingleton<IAlgorithmModelService, AlgorithmModelService>();
+        builder.Services.AddOptions<AlgorithmJobOptions>().BindConfiguration(AlgorithmJobOptions.SectionName);
+        builder.Services.TryAddSingleton<AlgorithmJobService>();
+        builder.Services.TryAddSingleton<IAlgorithmJobService>(sp => sp.GetRequiredService<AlgorithmJobService>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IUploadSessionDestination, AlgorithmJobInputDestination>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponentJobObserver, AlgorithmJobObserver>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageVisibilitySource, AlgorithmJobImageVisibility>());
         return builder;
     }
 }

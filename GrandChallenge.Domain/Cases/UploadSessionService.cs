@@ -15,7 +15,7 @@ public interface IImageImportJobs
     Task ScheduleImportAsync(Guid sessionId, CancellationToken ct = default);
 }
 
-/// <summary>Where the images of a new session go: an archive (by slug or id), or a socket of an archive item.</summary>
+/// <summary>Where the images of a new session go: an archive (by slug or id), a socket of an archive item, or (only a socket) a job's input.</summary>
 public sealed record UploadSessionTarget(string? Archive = null, Guid? ArchiveItemId = null, string? Socket = null);
 
 /// <summary>A file sent with the request that creates a session; its content is read once, in order.</summary>
@@ -274,13 +274,19 @@ public sealed class UploadSessionService(
     private async Task<Result<UploadSessionView>> ResolveTargetAsync(UploadSession session, UploadSessionTarget target, CancellationToken ct)
     {
         var hasArchive = target.Archive is { Length: > 0 };
-        if (hasArchive == (target.ArchiveItemId is not null))
+        // Only a socket: the image is for an input of a job (an algorithm job's destination takes it).
+        var forJobInput = !hasArchive && target.ArchiveItemId is null && target.Socket is { Length: > 0 };
+        if (hasArchive == (target.ArchiveItemId is not null) && !forJobInput)
         {
             return Result<UploadSessionView>.Invalid("archive", "Name either an archive, or an archive item and a socket.");
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (hasArchive)
+        if (forJobInput)
+        {
+            // The socket is resolved below.
+        }
+        else if (hasArchive)
         {
             var archive = Guid.TryParse(target.Archive, out var archiveId)
                 ? await db.Archives.Where(a => a.Id == archiveId).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct)

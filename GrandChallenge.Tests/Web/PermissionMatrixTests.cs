@@ -265,6 +265,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
             .Concat(Evaluation.EvaluationPermissionMatrixTests.CoveredRoutes())
             .Concat(Archives.ArchivePermissionMatrixTests.CoveredRoutes())
             .Concat(Algorithms.AlgorithmPermissionMatrixTests.CoveredRoutes())
+            .Concat(Algorithms.AlgorithmJobPermissionMatrixTests.CoveredRoutes())
             .ToHashSet();
 
         mapped.Except(covered).Should().BeEmpty("each endpoint needs its row of expectations in PermissionMatrixTests.ApiRows");

@@ -96,6 +96,7 @@ public static class ApiConventions
         Cases.UploadSessionApiEndpoints.Map(api);
         Archives.ArchiveApiEndpoints.Map(api);
         Algorithms.AlgorithmApiEndpoints.Map(api);
+        Algorithms.AlgorithmJobApiEndpoints.Map(api);
         Cases.ImageApiEndpoints.Map(api);
         Cases.ImageSliceApiEndpoints.Map(api);
         return app;
