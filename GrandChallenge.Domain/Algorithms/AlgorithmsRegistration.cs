@@ -1,3 +1,6 @@
+using GrandChallenge.Domain.Cases;
+using GrandChallenge.Domain.Components;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
@@ -9,6 +12,10 @@ public static class AlgorithmsRegistration
     public static IHostApplicationBuilder AddAlgorithmsDomain(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton<IAlgorithmAccess, AlgorithmAccess>();
+        builder.Services.TryAddSingleton<AlgorithmEvaluationPipeline>();
+        builder.Services.TryAddSingleton<IAlgorithmSubmissionService, AlgorithmSubmissionService>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponentJobObserver, AlgorithmEvaluationObserver>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageVisibilitySource, AlgorithmEvaluationImageVisibility>());
         return builder;
     }
 }

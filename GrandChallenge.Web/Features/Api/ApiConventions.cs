@@ -95,6 +95,7 @@ public static class ApiConventions
         Evaluation.EvaluationApiEndpoints.Map(api);
         Cases.UploadSessionApiEndpoints.Map(api);
         Archives.ArchiveApiEndpoints.Map(api);
+        Algorithms.AlgorithmPhaseApiEndpoints.Map(api);
         Cases.ImageApiEndpoints.Map(api);
         Cases.ImageSliceApiEndpoints.Map(api);
         return app;
