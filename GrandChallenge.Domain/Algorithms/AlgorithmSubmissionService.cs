@@ -31,6 +31,9 @@ public sealed record EvaluationCaseJobView(
 /// <summary>The algorithm jobs of an evaluation, with progress; <see cref="Jobs"/> holds only what the actor may see.</summary>
 public sealed record EvaluationCaseJobs(AlgorithmEvaluationProgress Progress, IReadOnlyList<EvaluationCaseJobView> Jobs);
 
+/// <summary>An algorithm phase's archive (by slug) and interfaces (by socket slugs).</summary>
+public sealed record PhaseAlgorithmLinks(string? ArchiveSlug, IReadOnlyList<PhaseInterfaceSetting> Interfaces);
+
 public interface IAlgorithmSubmissionService
 {
     /// <summary>
@@ -49,6 +52,9 @@ public interface IAlgorithmSubmissionService
     /// phase shows participants logs; otherwise progress only. Null when the actor may not see the evaluation.
     /// </summary>
     Task<EvaluationCaseJobs?> JobsAsync(Actor actor, Guid evaluationId, CancellationToken ct = default);
+
+    /// <summary>The phase's archive slug and interfaces as socket slugs, for the settings form.</summary>
+    Task<PhaseAlgorithmLinks> LinksAsync(Phase phase, CancellationToken ct = default);
 
     /// <summary>Whether the actor may see a system algorithm job (and with it its logs); null when the job is not a system job.</summary>
     Task<bool?> CanViewSystemJobAsync(Actor actor, Guid jobId, CancellationToken ct = default);
@@ -221,6 +227,15 @@ public sealed class AlgorithmSubmissionService(
         var phase = await db.Evaluations.Where(e => e.Id == job.EvaluationId).Join(db.Phases, e => e.PhaseId, p => p.Id, (e, p) => p).SingleAsync(ct);
         return await permissions.CanAsync(actor, Permissions.ChangeChallenge, phase.ChallengeId, ct)
                || (phase.GiveAlgorithmEditorsJobViewPermissions && await IsEditorAsync(actor, job.AlgorithmId, ct));
+    }
+
+    public async Task<PhaseAlgorithmLinks> LinksAsync(Phase phase, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var slug = phase.ArchiveId is { } archiveId ? await db.Archives.Where(a => a.Id == archiveId).Select(a => a.Slug).FirstOrDefaultAsync(ct) : null;
+        var interfaces = await AlgorithmInterfaces.LoadAsync(db, phase.AlgorithmInterfaceIds, ct);
+        return new PhaseAlgorithmLinks(slug, [.. interfaces.Select(i => new PhaseInterfaceSetting(
+            [.. i.Inputs.Select(s => s.Slug)], [.. i.Outputs.Select(s => s.Slug)]))]);
     }
 
     private async Task<bool> IsEditorAsync(Actor actor, Guid algorithmId, CancellationToken ct) =>

@@ -262,6 +262,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
         var covered = ApiRows().Select(r => $"{r.Method} {r.Route.TrimEnd('/')}")
             .Concat(Evaluation.EvaluationPermissionMatrixTests.CoveredRoutes())
             .Concat(Archives.ArchivePermissionMatrixTests.CoveredRoutes())
+            .Concat(Algorithms.AlgorithmPhaseFlowTestsBase.CoveredRoutes())
             .ToHashSet();
 
         mapped.Except(covered).Should().BeEmpty("each endpoint needs its row of expectations in PermissionMatrixTests.ApiRows");

@@ -19,6 +19,50 @@ public sealed class PostgresAlgorithmPhaseFlowTests(PostgresAlgorithmPhaseWorld 
 
 public abstract class AlgorithmPhaseFlowTestsBase(AlgorithmPhaseWorld world)
 {
+    /// <summary>The routes <see cref="Each_persona_gets_what_it_should_from_the_algorithm_phase_endpoints"/> covers, for the global matrix.</summary>
+    public static IEnumerable<string> CoveredRoutes() =>
+    [
+        "POST /api/v1/phases/{id:guid}/algorithms",
+        "GET /api/v1/phases/{id:guid}/algorithms",
+        "GET /api/v1/evaluations/{id:guid}/algorithm-jobs",
+    ];
+
+    [Fact]
+    public async Task Each_persona_gets_what_it_should_from_the_algorithm_phase_endpoints()
+    {
+        var (archive, _) = await world.CreateArchiveAsync(0.5);
+        var phase = await world.CreatePhaseAsync(archive, new { result_display = "all" });
+        var (_, image) = await world.CreateAlgorithmWithImageAsync(world.Alice, world.AliceUser, phase);
+        var submission = await AlgorithmPhaseWorld.SubmitOkAsync(world.Alice, phase, image);
+        var evaluation = (await EvaluationWorld.WaitForEvaluationAsync(world.Alice, submission, seconds: 120)).GetProperty("pk").GetString();
+        await world.Admin.PatchAsJsonAsync($"/api/v1/evaluations/{evaluation}/", new { published = false });
+
+        // anonymous, stranger, participant (Bob), submitter (Alice), challenge admin
+        var clients = new[] { world.Anonymous, world.Stranger, world.Bob, world.Alice, world.Admin };
+        var rows = new (string Method, string Url, Func<HttpContent>? Body, int[] Expected)[]
+        {
+            ("POST", $"/api/v1/phases/{phase}/algorithms/", () => JsonContent.Create(new { title = "" }), [401, 403, 400, 400, 400]),
+            ("GET", $"/api/v1/phases/{phase}/algorithms/", null, [401, 200, 200, 200, 200]),
+            ("GET", $"/api/v1/evaluations/{evaluation}/algorithm-jobs/", null, [404, 404, 404, 200, 200]),
+        };
+        var failures = new List<string>();
+        foreach (var (method, url, body, expected) in rows)
+        {
+            for (var i = 0; i < clients.Length; i++)
+            {
+                var response = await clients[i].SendAsync(new HttpRequestMessage(new HttpMethod(method), url) { Content = body?.Invoke() });
+                if ((int)response.StatusCode != expected[i])
+                {
+                    failures.Add($"{method} {url} persona {i}: {(int)response.StatusCode}, expected {expected[i]}");
+                }
+            }
+        }
+
+        failures.Should().BeEmpty();
+        (await world.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/evaluations/{evaluation}/algorithm-jobs/")).GetProperty("results").GetArrayLength().Should().Be(1);
+        (await world.Alice.GetFromJsonAsync<JsonElement>($"/api/v1/evaluations/{evaluation}/algorithm-jobs/")).GetProperty("results").GetArrayLength().Should().Be(0);
+    }
+
     [Fact]
     public async Task A_three_case_archive_runs_case_by_case_to_a_leaderboard_row_and_hides_the_cases_from_the_participant()
     {
