@@ -42,6 +42,9 @@ public sealed class AlgorithmEvaluationPipeline(
 {
     public const string FailedMessage = "The algorithm failed on one or more cases.";
 
+    /// <summary>Queue wake-ups when the cases are queued: enough to fill the slots of a few nodes.</summary>
+    private const int MaxWakeUps = 8;
+
     private const int StageNothing = 0;
     private const int StageSmokeTest = 1;
     private const int StageAll = 2;
@@ -279,7 +282,13 @@ public sealed class AlgorithmEvaluationPipeline(
 
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        await Queue.TriggerAsync(ct: ct);
+        // One firing runs one job and then wakes one more, so a single wake-up would run the cases one after another:
+        // wake as many as may run at once (each node's slots still bound what runs).
+        for (var i = 0; i < Math.Min(todo.Count, MaxWakeUps); i++)
+        {
+            await Queue.TriggerAsync(ct: ct);
+        }
+
         notifier.Publish(EvaluationTopics.Evaluations(evaluation.PhaseId), evaluation.PhaseId);
     }
 
