@@ -110,6 +110,13 @@ public static class WorkersServiceCollectionExtensions
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(30)).RepeatForever()));
 
+            q.AddJob<Algorithms.ReconcileAlgorithmEvaluationsJob>(j => j.WithIdentity(Algorithms.ReconcileAlgorithmEvaluationsJob.Key).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(Algorithms.ReconcileAlgorithmEvaluationsJob.Key)
+                .WithIdentity("reconcile-algorithm-evaluations", "algorithms")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(30)).RepeatForever()));
+
             q.AddJob<PurgeApiTokensJob>(j => j.WithIdentity(PurgeApiTokensJob.Key).StoreDurably().RequestRecovery());
             q.AddTrigger(t => t
                 .ForJob(PurgeApiTokensJob.Key)

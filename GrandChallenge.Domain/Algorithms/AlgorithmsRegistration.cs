@@ -20,6 +20,10 @@ public static class AlgorithmsRegistration
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IUploadSessionDestination, AlgorithmJobInputDestination>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponentJobObserver, AlgorithmJobObserver>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageVisibilitySource, AlgorithmJobImageVisibility>());
+        builder.Services.TryAddSingleton<AlgorithmEvaluationPipeline>();
+        builder.Services.TryAddSingleton<IAlgorithmSubmissionService, AlgorithmSubmissionService>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IComponentJobObserver, AlgorithmEvaluationObserver>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IImageVisibilitySource, AlgorithmEvaluationImageVisibility>());
         return builder;
     }
 }

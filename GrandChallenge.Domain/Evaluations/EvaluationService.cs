@@ -69,7 +69,8 @@ public sealed class EvaluationService(
     ILeaderboardService leaderboards,
     PhaseRankStore ranks,
     IChangeNotifier notifier,
-    TimeProvider clock) : IEvaluationService
+    TimeProvider clock,
+    Algorithms.AlgorithmEvaluationPipeline? algorithmPipeline = null) : IEvaluationService
 {
     private static readonly ComponentJobStatus[] Final = [ComponentJobStatus.Succeeded, ComponentJobStatus.Failed, ComponentJobStatus.Cancelled];
 
@@ -164,12 +165,15 @@ public sealed class EvaluationService(
             db.Submissions.AddRange(submissions);
         }
 
-        foreach (var submission in submissions.Where(s => !existing.Contains(s.Id) && s.PredictionsValueId is not null))
+        var algorithmic = new List<Evaluation>();
+        foreach (var submission in submissions.Where(s => !existing.Contains(s.Id) && (s.PredictionsValueId is not null || s.AlgorithmImageId is not null)))
         {
+            // An algorithm submission's evaluation waits (not claimable) until its algorithm has run on every test case.
+            var isAlgorithm = submission.AlgorithmImageId is not null;
             var job = new ComponentJob
             {
                 Kind = ComponentJobKind.Evaluation,
-                Status = ComponentJobStatus.Pending,
+                Status = isAlgorithm ? ComponentJobStatus.ValidatingInputs : ComponentJobStatus.Pending,
                 ContainerImageId = method.Id,
                 ImageReference = method.ImageSha256,
                 CreatorId = submission.CreatorId,
@@ -178,7 +182,7 @@ public sealed class EvaluationService(
                 MemoryGb = phase.EvaluationMemoryGb,
                 OutputSocketIds = [metrics.Id],
                 ArchiveMounts = groundTruth is null ? [] : [new JobArchiveMount(groundTruth.BlobKey, GroundTruth.MountPath)],
-                Values = [new ComponentJobValue { SocketValueId = submission.PredictionsValueId!.Value }],
+                Values = isAlgorithm ? [] : [new ComponentJobValue { SocketValueId = submission.PredictionsValueId!.Value }],
             };
             var evaluation = new Evaluation
             {
@@ -193,6 +197,10 @@ public sealed class EvaluationService(
             db.ComponentJobs.Add(job);
             db.Evaluations.Add(evaluation);
             created.Add(evaluation);
+            if (isAlgorithm)
+            {
+                algorithmic.Add(evaluation);
+            }
         }
 
         await db.SaveChangesAsync(ct);
@@ -200,6 +208,12 @@ public sealed class EvaluationService(
         if (created.Count > 0)
         {
             await queue.TriggerAsync(ct: ct);
+        }
+
+        foreach (var evaluation in algorithmic)
+        {
+            // Queues the smoke test; were this call lost, the pipeline's reconciliation queues it.
+            await (algorithmPipeline?.AdvanceAsync(evaluation.Id, ct: ct) ?? Task.CompletedTask);
         }
 
         notifier.Publish(EvaluationTopics.Evaluations(phaseId), phaseId);

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using GrandChallenge.Domain.Algorithms;
+using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Challenges;
 using GrandChallenge.Domain.Common;
 using GrandChallenge.Domain.Data;
@@ -30,7 +32,11 @@ public interface IPhaseService
 }
 
 public sealed partial class PhaseService(
-    IDbContextFactory<AppDbContext> dbFactory, IChallengeAccess challenges, ILeaderboardService leaderboards, IChangeNotifier notifier) : IPhaseService
+    IDbContextFactory<AppDbContext> dbFactory,
+    IChallengeAccess challenges,
+    ILeaderboardService leaderboards,
+    IChangeNotifier notifier,
+    IArchiveAccess? archives = null) : IPhaseService
 {
     public const string NotAllowed = "Only the challenge's admins may manage its phases.";
 
@@ -89,6 +95,7 @@ public sealed partial class PhaseService(
         var errors = settings.ApplyTo(phase);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         phase.Slug = await UniqueSlugAsync(db, challenge.Challenge.Id, phase.Title, ct);
+        await ApplyAlgorithmLinksAsync(db, actor, phase, settings, errors, ct);
         await CheckAsync(db, phase, errors, ct);
         if (errors.Count > 0)
         {
@@ -122,6 +129,7 @@ public sealed partial class PhaseService(
             errors["submission_kind"] = ["The kind of submission cannot change once the phase has submissions."];
         }
 
+        await ApplyAlgorithmLinksAsync(db, actor, phase, settings, errors, ct);
         await CheckAsync(db, phase, errors, ct);
         if (errors.Count > 0)
         {
@@ -156,6 +164,73 @@ public sealed partial class PhaseService(
             else if (await IsDescendantAsync(db, parent, phase.Id, ct))
             {
                 errors["parent"] = ["A phase cannot depend on one of its own descendants."];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Resolves the archive (which the admin must be able to see and use) and the interfaces (created or reused from
+    /// socket slugs), and checks that an algorithm phase taking submissions has both.
+    /// </summary>
+    private async Task ApplyAlgorithmLinksAsync(
+        AppDbContext db, Actor actor, Phase phase, PhaseSettings settings, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (settings.Archive is { } archive)
+        {
+            if (archive.Trim().Length == 0)
+            {
+                phase.ArchiveId = null;
+            }
+            else if (archives is not null && await archives.FindAsync(actor, archive.Trim(), ct) is { IsMember: true } found)
+            {
+                phase.ArchiveId = found.Archive.Id;
+            }
+            else
+            {
+                errors["archive"] = ["No archive with that slug that you may use."];
+            }
+        }
+
+        if (settings.AlgorithmInterfaces is { } interfaces && !errors.ContainsKey("algorithm_interfaces"))
+        {
+            var ids = new List<int>();
+            foreach (var wanted in interfaces)
+            {
+                var created = await AlgorithmInterfaces.GetOrCreateAsync(db, wanted.Inputs, wanted.Outputs, ct);
+                if (!created.Succeeded)
+                {
+                    errors["algorithm_interfaces"] = [created.Error!];
+                    break;
+                }
+
+                ids.Add(created.Value!.Id);
+            }
+
+            var loaded = await db.AlgorithmInterfaces.AsNoTracking().Where(i => ids.Contains(i.Id)).ToListAsync(ct);
+            if (loaded.GroupBy(i => string.Join(',', i.InputSocketIds.Order())).Any(g => g.Count() > 1))
+            {
+                errors["algorithm_interfaces"] = ["Two interfaces cannot take exactly the same inputs."];
+            }
+
+            phase.AlgorithmInterfaceIds = [.. ids.Distinct()];
+        }
+
+        if (phase.SubmissionKind == SubmissionKind.Algorithm && phase.SubmissionLimit > 0)
+        {
+            const string Needs = "An algorithm phase that takes submissions needs an archive of test cases and at least one algorithm interface.";
+            if (phase.ArchiveId is null && !errors.ContainsKey("archive"))
+            {
+                errors["archive"] = [Needs];
+            }
+
+            if (phase.AlgorithmInterfaceIds.Count == 0 && !errors.ContainsKey("algorithm_interfaces"))
+            {
+                errors["algorithm_interfaces"] = [Needs];
+            }
+
+            if (settings.SubmissionKind is not null && (phase.ArchiveId is null || phase.AlgorithmInterfaceIds.Count == 0))
+            {
+                errors.TryAdd("submission_kind", [Needs]);
             }
         }
     }

@@ -38,6 +38,13 @@ public sealed partial record PhaseSettings
     public bool? AutoPublishNewResults { get; init; }
     public int? EvaluationTimeLimitSeconds { get; init; }
     public int? EvaluationMemoryGb { get; init; }
+    /// <summary>Algorithm phases: the archive of hidden test cases, by slug or id ("" unlinks it); resolved by <see cref="PhaseService"/>.</summary>
+    public string? Archive { get; init; }
+    /// <summary>Algorithm phases: the interfaces submitted algorithms must implement, as socket slugs; resolved by <see cref="PhaseService"/>.</summary>
+    public IReadOnlyList<PhaseInterfaceSetting>? AlgorithmInterfaces { get; init; }
+    public int? AlgorithmTimeLimitSeconds { get; init; }
+    public int? AlgorithmMaxMemoryGb { get; init; }
+    public bool? GiveAlgorithmEditorsJobViewPermissions { get; init; }
 
     /// <summary>Whether a change can move ranks, so the leaderboard must be recomputed.</summary>
     public bool AffectsRanking =>
@@ -59,15 +66,7 @@ public sealed partial record PhaseSettings
             Error("title", "Give the phase a title of 1 to 64 characters.");
         }
 
-        if (SubmissionKind is { } kind)
-        {
-            if (kind == Evaluations.SubmissionKind.Algorithm)
-            {
-                Error("submission_kind", "Algorithm phases come with the algorithms feature; use \"predictions\".");
-            }
-
-            phase.SubmissionKind = kind;
-        }
+        phase.SubmissionKind = SubmissionKind ?? phase.SubmissionKind;
 
         phase.Public = Public ?? phase.Public;
         if (ClearParent)
@@ -196,8 +195,29 @@ public sealed partial record PhaseSettings
             Error("evaluation_memory_gb", $"The memory is {Phase.MinMemoryGb} to {Phase.MaxMemoryGb} GB.");
         }
 
+        phase.AlgorithmTimeLimitSeconds = AlgorithmTimeLimitSeconds ?? phase.AlgorithmTimeLimitSeconds;
+        if (phase.AlgorithmTimeLimitSeconds is < Phase.MinTimeLimitSeconds or > Phase.MaxTimeLimitSeconds)
+        {
+            Error("algorithm_time_limit", $"The algorithm time limit is {Phase.MinTimeLimitSeconds:N0} to {Phase.MaxTimeLimitSeconds:N0} seconds.");
+        }
+
+        phase.AlgorithmMaxMemoryGb = AlgorithmMaxMemoryGb ?? phase.AlgorithmMaxMemoryGb;
+        if (phase.AlgorithmMaxMemoryGb is < Phase.MinMemoryGb or > Phase.MaxMemoryGb)
+        {
+            Error("algorithm_maximum_settable_memory_gb", $"The memory is {Phase.MinMemoryGb} to {Phase.MaxMemoryGb} GB.");
+        }
+
+        phase.GiveAlgorithmEditorsJobViewPermissions = GiveAlgorithmEditorsJobViewPermissions ?? phase.GiveAlgorithmEditorsJobViewPermissions;
+        if (AlgorithmInterfaces is { } interfaces && interfaces.Any(i => i.Inputs.Count == 0 || i.Outputs.Count == 0))
+        {
+            Error("algorithm_interfaces", "Each interface needs at least one input and one output socket.");
+        }
+
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
+
+    /// <summary>Whether the change touches the algorithm-phase links that need the database to check.</summary>
+    public bool ChangesAlgorithmLinks => Archive is not null || AlgorithmInterfaces is not null;
 
     private const string PathMessage = "A metric path is dotted keys into metrics.json, e.g. aggregates.dice.mean (letters, digits, '_' and '-').";
 
@@ -206,3 +226,6 @@ public sealed partial record PhaseSettings
     [GeneratedRegex(@"^[A-Za-z0-9_\- ]+(\.[A-Za-z0-9_\- ]+)*$")]
     private static partial Regex MetricPathPattern();
 }
+
+/// <summary>One interface of an algorithm phase as an admin gives it: input and output socket slugs.</summary>
+public sealed record PhaseInterfaceSetting(IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);

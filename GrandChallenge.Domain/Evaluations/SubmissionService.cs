@@ -17,6 +17,15 @@ public sealed record SubmissionRequest(Stream Predictions, string Filename)
     public string? SupplementaryFilename { get; init; }
 }
 
+/// <summary>An algorithm submission: the algorithm's container image (its active model goes with it).</summary>
+public sealed record AlgorithmSubmissionRequest(Guid AlgorithmImageId)
+{
+    public string? Comment { get; init; }
+    public string? SupplementaryUrl { get; init; }
+    public Stream? SupplementaryFile { get; init; }
+    public string? SupplementaryFilename { get; init; }
+}
+
 public interface ISubmissionService
 {
     /// <summary>Whether and when the actor may submit to the phase next, and why not.</summary>
@@ -24,6 +33,12 @@ public interface ISubmissionService
 
     /// <summary>Checks the submission (rights, window, limits, file) and, when it passes, stores it and queues its evaluation.</summary>
     Task<Result<Submission>> SubmitAsync(Actor actor, Guid phaseId, SubmissionRequest request, CancellationToken ct = default);
+
+    /// <summary>
+    /// Algorithm phases: checks the submission (as <see cref="SubmitAsync"/>, plus the algorithm rules of
+    /// <see cref="Algorithms.AlgorithmSubmissionRules"/>) and, when it passes, stores it and starts its inference.
+    /// </summary>
+    Task<Result<Submission>> SubmitAlgorithmAsync(Actor actor, Guid phaseId, AlgorithmSubmissionRequest request, CancellationToken ct = default);
 
     Task<Submission?> FindAsync(Actor actor, Guid submissionId, CancellationToken ct = default);
 
@@ -43,7 +58,8 @@ public sealed class SubmissionService(
     DataDirectory data,
     IOptions<EvaluationOptions> options,
     IOptions<ComponentsOptions> componentOptions,
-    TimeProvider clock) : ISubmissionService
+    TimeProvider clock,
+    IPermissionService permissions) : ISubmissionService
 {
     public async Task<SubmissionAllowance?> AllowanceAsync(Actor actor, Guid phaseId, CancellationToken ct = default) =>
         await phases.FindAsync(actor, phaseId, ct) is { } context ? await AllowanceAsync(context, ct) : null;
@@ -83,50 +99,14 @@ public sealed class SubmissionService(
 
     public async Task<Result<Submission>> SubmitAsync(Actor actor, Guid phaseId, SubmissionRequest request, CancellationToken ct = default)
     {
-        if (await phases.FindAsync(actor, phaseId, ct) is not { } context)
+        var checkedRequest = await PreflightAsync(actor, phaseId, SubmissionKind.Predictions, request, ct);
+        if (checkedRequest.Error is { } error)
         {
-            return Result<Submission>.Fail("No such phase.");
+            return error;
         }
 
-        var phase = context.Phase;
-        if (phase.SubmissionKind != SubmissionKind.Predictions)
-        {
-            return Result<Submission>.Fail("This phase takes algorithms, not prediction files.");
-        }
-
-        var allowance = await AllowanceAsync(context, ct);
-        if (!allowance.CanSubmit)
-        {
-            return Result<Submission>.Fail(allowance.Reason!);
-        }
-
+        var phase = checkedRequest.Context!.Phase;
         var userId = actor.UserId!.Value;
-        if (FieldErrors(phase, request) is { } fieldError)
-        {
-            return fieldError;
-        }
-
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            if (await evaluations.HasActiveAsync(phaseId, userId, ct))
-            {
-                return Result<Submission>.Fail("You already have an evaluation in progress in this phase. Wait until it ends before you submit again.");
-            }
-
-            if (phase.ParentId is { } parentId && !context.IsAdmin
-                && !await db.Evaluations.AnyAsync(e => e.PhaseId == parentId && e.CreatorId == userId
-                                                       && db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.Succeeded), ct))
-            {
-                var parentTitle = await db.Phases.Where(p => p.Id == parentId).Select(p => p.Title).FirstAsync(ct);
-                return Result<Submission>.Fail($"Submit successfully to the phase '{parentTitle}' first.");
-            }
-        }
-
-        if (await evaluations.ActiveMethodAsync(phaseId, ct) is null)
-        {
-            return Result<Submission>.Fail("This phase cannot take submissions yet: it has no evaluation method. The challenge's admins have been told.");
-        }
-
         var predictions = await StorePredictionsAsync(request.Predictions, request.Filename, ct);
         if (!predictions.Succeeded)
         {
@@ -161,6 +141,115 @@ public sealed class SubmissionService(
 
         var created = await evaluations.CreateForNewSubmissionAsync(submission, ct);
         return created.Succeeded ? Result<Submission>.Ok(submission) : Result<Submission>.Fail(created.Error!);
+    }
+
+    public async Task<Result<Submission>> SubmitAlgorithmAsync(Actor actor, Guid phaseId, AlgorithmSubmissionRequest request, CancellationToken ct = default)
+    {
+        var fields = new SubmissionRequest(Stream.Null, "")
+        {
+            Comment = request.Comment,
+            SupplementaryUrl = request.SupplementaryUrl,
+            SupplementaryFile = request.SupplementaryFile,
+            SupplementaryFilename = request.SupplementaryFilename,
+        };
+        var checkedRequest = await PreflightAsync(actor, phaseId, SubmissionKind.Algorithm, fields, ct);
+        if (checkedRequest.Error is { } error)
+        {
+            return error;
+        }
+
+        var phase = checkedRequest.Context!.Phase;
+        var userId = actor.UserId!.Value;
+        Submission submission;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var chosen = await Algorithms.AlgorithmSubmissionRules.CheckAsync(db, permissions, actor, phase, request.AlgorithmImageId, ct);
+            if (!chosen.Succeeded)
+            {
+                return chosen.As<Submission>();
+            }
+
+            var (algorithm, image, model) = chosen.Value!;
+            submission = new Submission
+            {
+                PhaseId = phaseId,
+                CreatorId = userId,
+                AlgorithmImageId = image.Id,
+                AlgorithmModelId = model?.Id,
+                AlgorithmRequiresMemoryGb = algorithm.MemoryGb,
+                AlgorithmRequiresGpu = algorithm.RequiresGpu,
+                Comment = (request.Comment ?? "").Trim(),
+                SupplementaryUrl = request.SupplementaryUrl?.Trim() is { Length: > 0 } url ? url : null,
+                TeamId = await db.TeamMembers.Where(m => m.ChallengeId == phase.ChallengeId && m.UserId == userId)
+                    .Select(m => (Guid?)m.TeamId).FirstOrDefaultAsync(ct),
+            };
+        }
+
+        if (request.SupplementaryFile is { } supplementary)
+        {
+            var stored = await StoreSupplementaryAsync(submission, supplementary, request.SupplementaryFilename ?? "", ct);
+            if (stored is not null)
+            {
+                return Result<Submission>.Invalid("supplementary_file", stored);
+            }
+        }
+
+        var created = await evaluations.CreateForNewSubmissionAsync(submission, ct);
+        return created.Succeeded ? Result<Submission>.Ok(submission) : Result<Submission>.Fail(created.Error!);
+    }
+
+    private sealed record Preflight(PhaseContext? Context, Result<Submission>? Error);
+
+    /// <summary>What every submission must pass, whatever it hands in: rights, window and limits, fields, one at a time, the parent phase, a method.</summary>
+    private async Task<Preflight> PreflightAsync(Actor actor, Guid phaseId, SubmissionKind kind, SubmissionRequest request, CancellationToken ct)
+    {
+        if (await phases.FindAsync(actor, phaseId, ct) is not { } context)
+        {
+            return new(null, Result<Submission>.Fail("No such phase."));
+        }
+
+        var phase = context.Phase;
+        if (phase.SubmissionKind != kind)
+        {
+            return new(null, Result<Submission>.Fail(kind == SubmissionKind.Predictions
+                ? "This phase takes algorithms, not prediction files."
+                : "This phase takes prediction files, not algorithms."));
+        }
+
+        var allowance = await AllowanceAsync(context, ct);
+        if (!allowance.CanSubmit)
+        {
+            return new(null, Result<Submission>.Fail(allowance.Reason!));
+        }
+
+        var userId = actor.UserId!.Value;
+        if (FieldErrors(phase, request) is { } fieldError)
+        {
+            return new(null, fieldError);
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (await evaluations.HasActiveAsync(phaseId, userId, ct))
+            {
+                return new(null, Result<Submission>.Fail("You already have an evaluation in progress in this phase. Wait until it ends before you submit again."));
+            }
+
+            if (phase.ParentId is { } parentId && !context.IsAdmin
+                && !await db.Evaluations.AnyAsync(e => e.PhaseId == parentId && e.CreatorId == userId
+                                                       && db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.Succeeded), ct))
+            {
+                var parentTitle = await db.Phases.Where(p => p.Id == parentId).Select(p => p.Title).FirstAsync(ct);
+                return new(null, Result<Submission>.Fail($"Submit successfully to the phase '{parentTitle}' first."));
+            }
+        }
+
+        if (await evaluations.ActiveMethodAsync(phaseId, ct) is null)
+        {
+            return new(null, Result<Submission>.Fail("This phase cannot take submissions yet: it has no evaluation method. The challenge's admins have been told."));
+        }
+
+        return new(context, null);
     }
 
     private static Result<Submission>? FieldErrors(Phase phase, SubmissionRequest request)

@@ -266,6 +266,7 @@ public sealed class PermissionMatrixTests(SqliteAppFixture fixture) : IClassFixt
             .Concat(Archives.ArchivePermissionMatrixTests.CoveredRoutes())
             .Concat(Algorithms.AlgorithmPermissionMatrixTests.CoveredRoutes())
             .Concat(Algorithms.AlgorithmJobPermissionMatrixTests.CoveredRoutes())
+            .Concat(Algorithms.AlgorithmPhaseFlowTestsBase.CoveredRoutes())
             .ToHashSet();
 
         mapped.Except(covered).Should().BeEmpty("each endpoint needs its row of expectations in PermissionMatrixTests.ApiRows");

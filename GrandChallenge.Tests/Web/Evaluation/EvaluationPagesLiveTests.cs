@@ -44,6 +44,8 @@ public sealed class EvaluationPagesLiveTests : BunitContextBase, IClassFixture<E
         Use<GrandChallenge.Web.Features.Challenges.MarkdownRenderer>();
         Use<ISubmissionService>();
         Use<IEvaluationService>();
+        Use<GrandChallenge.Domain.Algorithms.IAlgorithmSubmissionService>();
+        Use<GrandChallenge.Domain.Algorithms.AlgorithmEvaluationPipeline>();
         _leaderboards = new CountingLeaderboards(fixture.App.Services.GetRequiredService<ILeaderboardService>());
         Services.AddSingleton<ILeaderboardService>(_leaderboards);
         Use<IGroundTruthService>();

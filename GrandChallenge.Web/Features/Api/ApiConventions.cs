@@ -97,6 +97,7 @@ public static class ApiConventions
         Archives.ArchiveApiEndpoints.Map(api);
         Algorithms.AlgorithmApiEndpoints.Map(api);
         Algorithms.AlgorithmJobApiEndpoints.Map(api);
+        Algorithms.AlgorithmPhaseApiEndpoints.Map(api);
         Cases.ImageApiEndpoints.Map(api);
         Cases.ImageSliceApiEndpoints.Map(api);
         return app;

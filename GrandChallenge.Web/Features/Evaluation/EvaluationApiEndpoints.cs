@@ -329,11 +329,13 @@ public static class EvaluationApiEndpoints
     // ---- submissions
 
     public sealed record SubmissionDto(Guid Pk, string ApiUrl, Guid Phase, Guid? Creator, Guid? Team, string PredictionsFile, long PredictionsFileSize,
-        string Comment, string? SupplementaryUrl, string? SupplementaryFile, DateTimeOffset Created)
+        string Comment, string? SupplementaryUrl, string? SupplementaryFile, DateTimeOffset Created,
+        Guid? AlgorithmImage, Guid? AlgorithmModel, int? AlgorithmRequiresMemoryGb, bool AlgorithmRequiresGpu)
     {
         public static SubmissionDto From(HttpRequest request, Submission s) => new(
             s.Id, ApiUrls.Of(request, $"submissions/{s.Id}/"), s.PhaseId, s.CreatorId, s.TeamId, s.PredictionsFilename, s.PredictionsSizeBytes,
-            s.Comment, s.SupplementaryUrl, s.SupplementaryFilename, s.Created);
+            s.Comment, s.SupplementaryUrl, s.SupplementaryFilename, s.Created, s.AlgorithmImageId, s.AlgorithmModelId, s.AlgorithmRequiresMemoryGb,
+            s.AlgorithmRequiresGpu);
     }
 
     public sealed record AllowanceDto(bool CanSubmit, bool IsOpen, int? RemainingSubmissions, DateTimeOffset? NextSubmissionAt, string? Reason);
@@ -351,6 +353,11 @@ public static class EvaluationApiEndpoints
         if (!phase.Challenge.IsMember)
         {
             return Forbidden("Only participants of this challenge may submit. Register first.");
+        }
+
+        if (phase.Phase.SubmissionKind == SubmissionKind.Algorithm)
+        {
+            return await Algorithms.AlgorithmPhaseApiEndpoints.SubmitAsync(id, context, actor, submissions, options.Value, data, ct);
         }
 
         var (form, problem) = await StreamedForm.ReadAsync(context, ["predictions_file", "supplementary_file"],

@@ -33,6 +33,16 @@ public sealed class PhaseEditModel
     public bool AutoPublishNewResults { get; set; }
     public int EvaluationTimeLimitSeconds { get; set; }
     public int EvaluationMemoryGb { get; set; }
+    /// <summary>Algorithm phases: the archive's slug.</summary>
+    public string Archive { get; set; } = "";
+    /// <summary>Algorithm phases: one interface per line, <c>input-slug, input-slug -&gt; output-slug</c>.</summary>
+    public string AlgorithmInterfaces { get; set; } = "";
+    public int AlgorithmTimeLimitSeconds { get; set; }
+    public int AlgorithmMaxMemoryGb { get; set; }
+    public bool GiveAlgorithmEditorsJobViewPermissions { get; set; }
+
+    public static string InterfaceLine(IEnumerable<string> inputs, IEnumerable<string> outputs) =>
+        $"{string.Join(", ", inputs)} -> {string.Join(", ", outputs)}";
 
     public static PhaseEditModel From(Phase phase) => new()
     {
@@ -61,6 +71,9 @@ public sealed class PhaseEditModel
         AutoPublishNewResults = phase.AutoPublishNewResults,
         EvaluationTimeLimitSeconds = phase.EvaluationTimeLimitSeconds,
         EvaluationMemoryGb = phase.EvaluationMemoryGb,
+        AlgorithmTimeLimitSeconds = phase.AlgorithmTimeLimitSeconds,
+        AlgorithmMaxMemoryGb = phase.AlgorithmMaxMemoryGb,
+        GiveAlgorithmEditorsJobViewPermissions = phase.GiveAlgorithmEditorsJobViewPermissions,
     };
 
     /// <summary>The settings to save, or the fields whose text could not be read (keys as the service names them).</summary>
@@ -77,10 +90,26 @@ public sealed class PhaseEditModel
             errors["close_at"] = ["Give a date and time, or leave it empty for no bound."];
         }
 
+        var interfaces = new List<PhaseInterfaceSetting>();
+        foreach (var line in (AlgorithmInterfaces ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var sides = line.Split("->", StringSplitOptions.TrimEntries);
+            static List<string> Slugs(string side) => [.. side.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+            if (sides.Length != 2)
+            {
+                errors["algorithm_interfaces"] = ["Write one interface per line: input slugs, comma-separated, then ->, then output slugs."];
+                break;
+            }
+
+            interfaces.Add(new PhaseInterfaceSetting(Slugs(sides[0]), Slugs(sides[1])));
+        }
+
         if (errors.Count > 0)
         {
             return (null, errors);
         }
+
+        var algorithm = SubmissionKind == SubmissionKind.Algorithm;
 
         return (new PhaseSettings
         {
@@ -113,6 +142,12 @@ public sealed class PhaseEditModel
             AutoPublishNewResults = AutoPublishNewResults,
             EvaluationTimeLimitSeconds = EvaluationTimeLimitSeconds,
             EvaluationMemoryGb = EvaluationMemoryGb,
+            // The algorithm links are left alone on a prediction phase's form, where they are not shown.
+            Archive = algorithm ? (Archive ?? "").Trim() : null,
+            AlgorithmInterfaces = algorithm ? interfaces : null,
+            AlgorithmTimeLimitSeconds = AlgorithmTimeLimitSeconds,
+            AlgorithmMaxMemoryGb = AlgorithmMaxMemoryGb,
+            GiveAlgorithmEditorsJobViewPermissions = GiveAlgorithmEditorsJobViewPermissions,
         }, errors);
     }
 }

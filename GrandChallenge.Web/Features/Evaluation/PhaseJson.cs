@@ -34,6 +34,11 @@ public sealed record PhaseDto(
     bool AutoPublishNewResults,
     int EvaluationTimeLimitSeconds,
     int EvaluationMemoryGb,
+    Guid? Archive,
+    IReadOnlyList<int> AlgorithmInterfaces,
+    int AlgorithmTimeLimit,
+    int AlgorithmMaximumSettableMemoryGb,
+    bool GiveAlgorithmEditorsJobViewPermissions,
     DateTimeOffset Created)
 {
     public static PhaseDto From(HttpRequest request, Phase p, string challengeShortName) => new(
@@ -43,7 +48,8 @@ public sealed record PhaseDto(
         p.ScoreTitle, p.ScorePath, p.ScoreErrorPath, PhaseJson.Order(p.ScoreOrder), p.ScoreDecimalPlaces,
         [.. p.ExtraResultColumns.Select(c => new ExtraResultsColumnDto(c.Path, c.Title, PhaseJson.Order(c.Order), c.ExcludeFromRanking, c.ErrorPath))],
         PhaseJson.Method(p.ScoringMethod), PhaseJson.Display(p.ResultDisplay), p.AutoPublishNewResults, p.EvaluationTimeLimitSeconds,
-        p.EvaluationMemoryGb, p.Created);
+        p.EvaluationMemoryGb, p.ArchiveId, p.AlgorithmInterfaceIds, p.AlgorithmTimeLimitSeconds, p.AlgorithmMaxMemoryGb,
+        p.GiveAlgorithmEditorsJobViewPermissions, p.Created);
 }
 
 public sealed record ExtraResultsColumnDto(string Path, string Title, string Order, bool ExcludeFromRanking, string? ErrorPath);
@@ -116,6 +122,11 @@ public static class PhaseJson
                     "auto_publish_new_results" => s with { AutoPublishNewResults = v.GetBoolean() },
                     "evaluation_time_limit_seconds" => s with { EvaluationTimeLimitSeconds = v.GetInt32() },
                     "evaluation_memory_gb" => s with { EvaluationMemoryGb = v.GetInt32() },
+                    "archive" => s with { Archive = isNull ? "" : Text(v) },
+                    "algorithm_interfaces" => s with { AlgorithmInterfaces = Interfaces(v) },
+                    "algorithm_time_limit" => s with { AlgorithmTimeLimitSeconds = v.GetInt32() },
+                    "algorithm_maximum_settable_memory_gb" => s with { AlgorithmMaxMemoryGb = v.GetInt32() },
+                    "give_algorithm_editors_job_view_permissions" => s with { GiveAlgorithmEditorsJobViewPermissions = v.GetBoolean() },
                     "pk" or "api_url" or "challenge" or "slug" or "created" => s,
                     _ => throw new FieldException("Unknown field."),
                 };
@@ -151,6 +162,24 @@ public static class PhaseJson
         Enum(v, ("off", FieldChoice.Off), ("optional", FieldChoice.Optional), ("opt", FieldChoice.Optional), ("required", FieldChoice.Required), ("req", FieldChoice.Required));
 
     private static SortOrder OrderOf(JsonElement v) => Enum(v, ("asc", SortOrder.Ascending), ("desc", SortOrder.Descending));
+
+    private static List<PhaseInterfaceSetting> Interfaces(JsonElement v)
+    {
+        const string Shape = "Expected a list of interfaces, each {\"inputs\": [socket slugs], \"outputs\": [socket slugs]}.";
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            throw new FieldException(Shape);
+        }
+
+        static List<string> Slugs(JsonElement item, string name) =>
+            item.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array && list.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String)
+                ? [.. list.EnumerateArray().Select(x => x.GetString()!.Trim())]
+                : throw new FieldException(Shape);
+
+        return [.. v.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.Object
+            ? new PhaseInterfaceSetting(Slugs(item, "inputs"), Slugs(item, "outputs"))
+            : throw new FieldException(Shape))];
+    }
 
     private static List<ExtraResultColumn> Columns(JsonElement v)
     {

@@ -9,6 +9,8 @@ public partial class PhaseSettingsForm
 
     [Inject] private TimeProvider Clock { get; set; } = default!;
 
+    [Inject] private Domain.Algorithms.IAlgorithmSubmissionService AlgorithmPhases { get; set; } = default!;
+
     [Parameter, EditorRequired] public PhaseContext Context { get; set; } = default!;
 
     /// <summary>Other phases of the challenge, for the parent choice.</summary>
@@ -23,19 +25,22 @@ public partial class PhaseSettingsForm
     private bool _busy;
     private Guid? _loadedFor;
 
-    protected override void OnParametersSet()
+    protected override async Task OnParametersSetAsync()
     {
         // Only a different phase resets the form; a re-render of the page must not throw away what the admin typed.
         if (_loadedFor != Context.Phase.Id)
         {
             _loadedFor = Context.Phase.Id;
-            Reset();
+            await ResetAsync();
         }
     }
 
-    private void Reset()
+    private async Task ResetAsync()
     {
         _model = PhaseEditModel.From(Context.Phase);
+        var links = await AlgorithmPhases.LinksAsync(Context.Phase);
+        _model.Archive = links.ArchiveSlug ?? "";
+        _model.AlgorithmInterfaces = string.Join("\n", links.Interfaces.Select(i => PhaseEditModel.InterfaceLine(i.Inputs, i.Outputs)));
         (_errors, _error, _savedAt) = ([], null, null);
     }
 
@@ -68,6 +73,7 @@ public partial class PhaseSettingsForm
             }
 
             _savedAt = Clock.GetUtcNow().UtcDateTime.ToString("HH:mm:ss") + " UTC";
+
             await OnSaved.InvokeAsync(result.Value!);
         }
         finally

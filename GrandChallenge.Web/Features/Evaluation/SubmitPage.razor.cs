@@ -153,6 +153,12 @@ public partial class SubmitPage
         }
     }
 
+    private async Task AlgorithmSubmittedAsync()
+    {
+        _done = "Your algorithm was submitted. It runs on the hidden cases first; its result appears on the leaderboard when it is ready.";
+        await LoadAsync();
+    }
+
     private static async Task DisposeAsync(OpenedUpload? predictions, OpenedUpload? supplementary)
     {
         if (predictions is not null)
