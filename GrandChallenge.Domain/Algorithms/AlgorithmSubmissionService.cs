@@ -197,7 +197,9 @@ public sealed class AlgorithmSubmissionService(
         var jobIds = cases.Select(c => c.JobId).ToList();
         var jobs = await db.ComponentJobs.AsNoTracking().Include(j => j.Values).Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
         var rows = cases.Select(c => new { c.ArchiveItemId, c.Title, Job = jobs[c.JobId] }).ToList();
-        return new EvaluationCaseJobs(progress, [.. rows.OrderBy(r => r.Job.Created).Select(r => new EvaluationCaseJobView(
+        // In the pipeline's case order (titled first, by title): jobs created in one go share their creation time.
+        return new EvaluationCaseJobs(progress, [.. rows.OrderBy(r => string.IsNullOrEmpty(r.Title)).ThenBy(r => r.Title, StringComparer.Ordinal)
+            .ThenBy(r => r.Job.Created).Select(r => new EvaluationCaseJobView(
             r.Job.Id,
             seesJobs ? r.Title : null,
             seesJobs ? r.ArchiveItemId : null,
