@@ -63,6 +63,9 @@ public sealed partial class UploadService(
     TimeProvider clock,
     ILogger<UploadService> logger) : IUploadService
 {
+    /// <summary>Saves of one part number racing each other; enough for many concurrent senders of the same part.</summary>
+    private const int MaxPartWriteAttempts = 10;
+
     private UploadOptions Limits => options.Value;
 
     /// <summary>The <see cref="IChangeNotifier"/> topic on which a user's uploads announce changes (payload: the upload id).</summary>
@@ -322,8 +325,10 @@ public sealed partial class UploadService(
             {
                 await db.SaveChangesAsync(CancellationToken.None);
             }
-            catch (DbUpdateException) when (attempt < 3)
+            catch (DbUpdateException) when (attempt < MaxPartWriteAttempts)
             {
+                // Each round of racing writers lets one win, so a writer may lose once per rival: retry, spread out.
+                await Task.Delay(Random.Shared.Next(5, 25 * attempt), CancellationToken.None);
                 continue;
             }
 
