@@ -135,7 +135,7 @@ public static class AlgorithmApiEndpoints
 
         if (errors.Any)
         {
-            return Problem(errors.ToResult<bool>());
+            return ApiConventions.Problem(errors.ToResult<bool>());
         }
 
         draft = draft with
@@ -155,7 +155,7 @@ public static class AlgorithmApiEndpoints
         var result = await algorithms.CreateAsync(Actor.From(user), draft, ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var dto = await ToDtoAsync(request, result.Value!, algorithms, ct);
@@ -166,7 +166,7 @@ public static class AlgorithmApiEndpoints
         string slug, HttpRequest request, ClaimsPrincipal user, IAlgorithmService algorithms, CancellationToken ct) =>
         await algorithms.FindAsync(Actor.From(user), slug, ct) is { } context
             ? TypedResults.Ok(await ToDtoAsync(request, context.Algorithm, algorithms, ct))
-            : NotFound(AlgorithmService.NotFoundMessage);
+            : ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
 
     private static async Task<Results<Ok<AlgorithmDto>, ProblemHttpResult>> UpdateAsync(
         string slug, JsonObject body, HttpRequest request, ClaimsPrincipal user, IAlgorithmService algorithms, CancellationToken ct)
@@ -197,11 +197,11 @@ public static class AlgorithmApiEndpoints
 
         if (errors.Any)
         {
-            return Problem(errors.ToResult<bool>());
+            return ApiConventions.Problem(errors.ToResult<bool>());
         }
 
         var result = await algorithms.UpdateAsync(actor, context.Algorithm.Id, settings, ct);
-        return result.Succeeded ? TypedResults.Ok(await ToDtoAsync(request, result.Value!, algorithms, ct)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(await ToDtoAsync(request, result.Value!, algorithms, ct)) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Ok<AlgorithmDto>, ProblemHttpResult>> AddInterfaceAsync(
@@ -217,12 +217,12 @@ public static class AlgorithmApiEndpoints
         var drafts = ReadInterfaces(new JsonArray(body.DeepClone()), errors);
         if (errors.Any)
         {
-            return Problem(errors.ToResult<bool>());
+            return ApiConventions.Problem(errors.ToResult<bool>());
         }
 
         var context = (await algorithms.FindAsync(actor, slug, ct))!;
         var result = await algorithms.AddInterfaceAsync(actor, context.Algorithm.Id, drafts[0], ct);
-        return result.Succeeded ? TypedResults.Ok(await ToDtoAsync(request, result.Value!, algorithms, ct)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(await ToDtoAsync(request, result.Value!, algorithms, ct)) : ApiConventions.Problem(result);
     }
 
     private static AlgorithmSettings ReadSetting(AlgorithmSettings settings, string key, JsonNode? value, FieldErrors errors)
@@ -348,12 +348,12 @@ public static class AlgorithmApiEndpoints
         {
             if (await algorithms.FindAsync(actor, LastSegment(algorithm), ct) is not { } context)
             {
-                return NotFound(AlgorithmService.NotFoundMessage);
+                return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
             }
 
             if (!context.IsEditor)
             {
-                return Forbidden(AlgorithmService.NotEditorMessage);
+                return ApiConventions.Forbidden(AlgorithmService.NotEditorMessage);
             }
 
             owners = [context.Algorithm.Id];
@@ -378,7 +378,7 @@ public static class AlgorithmApiEndpoints
         Guid id, HttpRequest request, ClaimsPrincipal user, IAlgorithmService algorithms, CancellationToken ct)
     {
         var result = await algorithms.ImageAsync(Actor.From(user), id, ct);
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value.Image)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value.Image)) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Ok<AlgorithmImageDto>, ProblemHttpResult>> ActivateImageAsync(
@@ -388,7 +388,7 @@ public static class AlgorithmApiEndpoints
         var found = await algorithms.ImageAsync(actor, id, ct);
         if (!found.Succeeded)
         {
-            return Problem(found);
+            return ApiConventions.Problem(found);
         }
 
         var result = await images.ActivateAsync(id, actor, ct);
@@ -434,7 +434,7 @@ public static class AlgorithmApiEndpoints
 
             if (!result.Succeeded)
             {
-                return Problem(result);
+                return ApiConventions.Problem(result);
             }
 
             var dto = ToDto(context.Request, result.Value!);
@@ -450,25 +450,25 @@ public static class AlgorithmApiEndpoints
         var actor = Actor.From(user);
         if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(AlgorithmService.NotFoundMessage);
+            return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
         }
 
         var result = await models.ListAsync(actor, context.Algorithm.Id, ct);
-        return result.Succeeded ? TypedResults.Ok(result.Value!.Select(m => ToDto(request, m)).ToList().Page(request)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(result.Value!.Select(m => ToDto(request, m)).ToList().Page(request)) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Ok<AlgorithmModelDto>, ProblemHttpResult>> GetModelAsync(
         Guid id, HttpRequest request, ClaimsPrincipal user, IAlgorithmModelService models, CancellationToken ct)
     {
         var result = await models.GetAsync(Actor.From(user), id, ct);
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Ok<AlgorithmModelDto>, ProblemHttpResult>> SetModelActiveAsync(
         Guid id, bool active, HttpRequest request, ClaimsPrincipal user, IAlgorithmModelService models, CancellationToken ct)
     {
         var result = await models.SetActiveAsync(Actor.From(user), id, active, ct);
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Created<AlgorithmModelDto>, ProblemHttpResult>> CreateModelAsync(
@@ -508,7 +508,7 @@ public static class AlgorithmApiEndpoints
 
             if (!result.Succeeded)
             {
-                return Problem(result);
+                return ApiConventions.Problem(result);
             }
 
             var dto = ToDto(context.Request, result.Value!);
@@ -528,13 +528,13 @@ public static class AlgorithmApiEndpoints
         var actor = Actor.From(user);
         if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(AlgorithmService.NotFoundMessage);
+            return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
         }
 
         var result = await algorithms.MembersAsync(actor, context.Algorithm.Id, ct);
         return result.Succeeded
             ? TypedResults.Ok((IReadOnlyList<MemberDto>)result.Value!.Select(m => new MemberDto(m.UserId, m.Username, m.Role)).ToList())
-            : Problem(result);
+            : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Created<MemberDto>, ProblemHttpResult>> AddMemberAsync(
@@ -543,14 +543,14 @@ public static class AlgorithmApiEndpoints
         var actor = Actor.From(user);
         if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(AlgorithmService.NotFoundMessage);
+            return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
         }
 
         var result = await algorithms.AddMemberAsync(actor, context.Algorithm.Id, (body.Role ?? ObjectRoles.User).Trim().ToLowerInvariant(), body.Username, ct);
         return result.Succeeded
             ? TypedResults.Created($"{Root(request)}{ApiConventions.Prefix}/algorithms/{context.Algorithm.Slug}/members/",
                 new MemberDto(result.Value!.UserId, result.Value.Username, result.Value.Role))
-            : Problem(result);
+            : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveMemberAsync(
@@ -559,11 +559,11 @@ public static class AlgorithmApiEndpoints
         var actor = Actor.From(user);
         if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(AlgorithmService.NotFoundMessage);
+            return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
         }
 
         var result = await algorithms.RemoveMemberAsync(actor, context.Algorithm.Id, role.ToLowerInvariant(), userId, ct);
-        return result.Succeeded ? TypedResults.NoContent() : Problem(result);
+        return result.Succeeded ? TypedResults.NoContent() : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Ok<IReadOnlyList<AccessRequestDto>>, ProblemHttpResult>> ListAccessRequestsAsync(
@@ -572,13 +572,13 @@ public static class AlgorithmApiEndpoints
         var actor = Actor.From(user);
         if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(AlgorithmService.NotFoundMessage);
+            return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
         }
 
         var result = await algorithms.AccessRequestsAsync(actor, context.Algorithm.Id, ct);
         return result.Succeeded
             ? TypedResults.Ok((IReadOnlyList<AccessRequestDto>)result.Value!.Select(r => ToDto(request, r)).ToList())
-            : Problem(result);
+            : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Created<AccessRequestDto>, ProblemHttpResult>> RequestAccessAsync(
@@ -587,13 +587,13 @@ public static class AlgorithmApiEndpoints
         var actor = Actor.From(user);
         if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(AlgorithmService.NotFoundMessage);
+            return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
         }
 
         var result = await algorithms.RequestAccessAsync(actor, context.Algorithm.Id, ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var r = result.Value!;
@@ -613,7 +613,7 @@ public static class AlgorithmApiEndpoints
         }
 
         var result = await algorithms.DecideAccessRequestAsync(Actor.From(user), id, status == "accepted", ct);
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : ApiConventions.Problem(result);
     }
 
     // ---- helpers
@@ -624,10 +624,10 @@ public static class AlgorithmApiEndpoints
     {
         if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
         {
-            return (null, NotFound(AlgorithmService.NotFoundMessage));
+            return (null, ApiConventions.NotFound(AlgorithmService.NotFoundMessage));
         }
 
-        return context.IsEditor ? (context.Algorithm, null) : (null, Forbidden(AlgorithmService.NotEditorMessage));
+        return context.IsEditor ? (context.Algorithm, null) : (null, ApiConventions.Forbidden(AlgorithmService.NotEditorMessage));
     }
 
     private sealed record UploadRequest(StreamedForm? Form, SpooledFile? File, Guid? UploadId, string? Comment, ProblemHttpResult? Problem);
@@ -740,17 +740,4 @@ public static class AlgorithmApiEndpoints
         errors.Add(key, $"{key} must be a whole number.");
         return null;
     }
-
-    private static ProblemHttpResult Problem<T>(Result<T> result) => result.Kind switch
-    {
-        FailureKind.NotFound => NotFound(result.Error!),
-        FailureKind.Forbidden => Forbidden(result.Error!),
-        _ => ApiConventions.Invalid(result.FieldErrors, result.Error!),
-    };
-
-    private static ProblemHttpResult NotFound(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
-
-    private static ProblemHttpResult Forbidden(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: detail);
 }

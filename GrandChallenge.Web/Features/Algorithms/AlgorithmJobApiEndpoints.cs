@@ -127,7 +127,7 @@ public static class AlgorithmJobApiEndpoints
 
         if (await access.FindAsync(actor, LastSegment(algorithmNode.GetValue<string>()), ct) is not { } context)
         {
-            return NotFound(AlgorithmJobService.NotFoundMessage);
+            return ApiConventions.NotFound(AlgorithmJobService.NotFoundMessage);
         }
 
         var (drafts, error) = ReadInputs(body["inputs"]);
@@ -139,7 +139,7 @@ public static class AlgorithmJobApiEndpoints
         var result = await jobs.CreateAsync(actor, context.Algorithm.Id, drafts, ct: ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var dto = ToDto(request, result.Value!.Job);
@@ -193,7 +193,7 @@ public static class AlgorithmJobApiEndpoints
 
     private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> GetAsync(
         Guid id, HttpRequest request, ClaimsPrincipal user, IAlgorithmJobService jobs, CancellationToken ct) =>
-        await jobs.FindAsync(Actor.From(user), id, ct) is { } job ? TypedResults.Ok(ToDto(request, job)) : NotFound(AlgorithmJobService.JobNotFoundMessage);
+        await jobs.FindAsync(Actor.From(user), id, ct) is { } job ? TypedResults.Ok(ToDto(request, job)) : ApiConventions.NotFound(AlgorithmJobService.JobNotFoundMessage);
 
     private static async Task<Results<Ok<JobDto>, ProblemHttpResult>> UpdateAsync(
         Guid id, JsonObject body, HttpRequest request, ClaimsPrincipal user, IAlgorithmJobService jobs, CancellationToken ct)
@@ -224,7 +224,7 @@ public static class AlgorithmJobApiEndpoints
         var result = await jobs.RerunAsync(Actor.From(user), id, ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var dto = ToDto(request, result.Value!.Job);
@@ -237,7 +237,7 @@ public static class AlgorithmJobApiEndpoints
         if (await jobs.FindAsync(Actor.From(user), id, ct) is not { } job
             || job.Inputs.Concat(job.Outputs).FirstOrDefault(v => v.ValueId == valueId && v.FileName is not null) is not { } value)
         {
-            return NotFound("No such file of this job, or it is hidden from you.");
+            return ApiConventions.NotFound("No such file of this job, or it is hidden from you.");
         }
 
         var stored = new SocketValue { Id = value.ValueId, SocketId = value.Socket.Id, FileName = value.FileName };
@@ -257,7 +257,7 @@ public static class AlgorithmJobApiEndpoints
         Answer(request, await jobs.SetViewerAsync(Actor.From(user), id, username, false, ct));
 
     private static Results<Ok<JobDto>, ProblemHttpResult> Answer(HttpRequest request, Result<AlgorithmJobView> result) =>
-        result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+        result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : ApiConventions.Problem(result);
 
     public static JobDto ToDto(HttpRequest request, AlgorithmJobView job)
     {
@@ -299,14 +299,4 @@ public static class AlgorithmJobApiEndpoints
 
     private static ProblemHttpResult Field(string field, string message) =>
         ApiConventions.Invalid(new Dictionary<string, string[]> { [field] = [message] }, message);
-
-    private static ProblemHttpResult Problem<T>(Result<T> result) => result.Kind switch
-    {
-        FailureKind.NotFound => NotFound(result.Error!),
-        FailureKind.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: result.Error),
-        _ => ApiConventions.Invalid(result.FieldErrors, result.Error!),
-    };
-
-    private static ProblemHttpResult NotFound(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
 }

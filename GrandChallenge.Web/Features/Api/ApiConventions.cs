@@ -103,6 +103,20 @@ public static class ApiConventions
         return app;
     }
 
+    /// <summary>The problem answering a failed domain result: 404, 403, or 400 with its field errors.</summary>
+    public static ProblemHttpResult Problem<T>(Result<T> result) => result.Kind switch
+    {
+        FailureKind.NotFound => NotFound(result.Error!),
+        FailureKind.Forbidden => Forbidden(result.Error!),
+        _ => Invalid(result.FieldErrors, result.Error!),
+    };
+
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
+
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: detail);
+
     /// <summary>A 400 problem whose <c>errors</c> name the offending fields.</summary>
     public static ProblemHttpResult Invalid(IReadOnlyDictionary<string, string[]>? fieldErrors, string message) =>
         TypedResults.Problem(new HttpValidationProblemDetails(fieldErrors?.ToDictionary() ?? new Dictionary<string, string[]> { ["non_field_errors"] = [message] })

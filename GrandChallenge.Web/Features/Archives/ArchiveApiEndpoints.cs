@@ -89,7 +89,7 @@ public static class ArchiveApiEndpoints
             new NewArchive(body.Title, body.Slug, body.Description, body.Detail, body.Public ?? false), ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var dto = ToDto(request, result.Value!);
@@ -100,7 +100,7 @@ public static class ArchiveApiEndpoints
         string slug, HttpRequest request, ClaimsPrincipal user, IArchiveService archives, CancellationToken ct) =>
         await archives.FindAsync(Actor.From(user), slug, ct) is { } context
             ? TypedResults.Ok(ToDto(request, context.Archive))
-            : NotFound(ArchiveService.NotFoundMessage);
+            : ApiConventions.NotFound(ArchiveService.NotFoundMessage);
 
     private static async Task<Results<Ok<ArchiveDto>, ProblemHttpResult>> UpdateAsync(
         string slug, JsonObject body, HttpRequest request, ClaimsPrincipal user, IArchiveService archives, CancellationToken ct)
@@ -108,12 +108,12 @@ public static class ArchiveApiEndpoints
         var actor = Actor.From(user);
         if (await archives.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(ArchiveService.NotFoundMessage);
+            return ApiConventions.NotFound(ArchiveService.NotFoundMessage);
         }
 
         if (!context.IsEditor)
         {
-            return Forbidden(ArchiveService.NotEditorMessage);
+            return ApiConventions.Forbidden(ArchiveService.NotEditorMessage);
         }
 
         var settings = ArchiveSettings.Of(context.Archive);
@@ -161,11 +161,11 @@ public static class ArchiveApiEndpoints
 
         if (errors.Any)
         {
-            return Problem(errors.ToResult<bool>());
+            return ApiConventions.Problem(errors.ToResult<bool>());
         }
 
         var result = await archives.UpdateAsync(actor, context.Archive.Id, settings, ct);
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
@@ -174,11 +174,11 @@ public static class ArchiveApiEndpoints
         var actor = Actor.From(user);
         if (await archives.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(ArchiveService.NotFoundMessage);
+            return ApiConventions.NotFound(ArchiveService.NotFoundMessage);
         }
 
         var result = await archives.DeleteAsync(actor, context.Archive.Id, ct);
-        return result.Succeeded ? TypedResults.NoContent() : Problem(result);
+        return result.Succeeded ? TypedResults.NoContent() : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Ok<Paginated<ArchiveItemDto>>, ProblemHttpResult>> ListItemsAsync(
@@ -188,7 +188,7 @@ public static class ArchiveApiEndpoints
         var actor = Actor.From(user);
         if (await archives.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(ArchiveService.NotFoundMessage);
+            return ApiConventions.NotFound(ArchiveService.NotFoundMessage);
         }
 
         var socketById = (await sockets.ListAsync(ct: ct)).ToDictionary(s => s.Id);
@@ -198,7 +198,7 @@ public static class ArchiveApiEndpoints
             var result = await items.ListAsync(actor, context.Archive.Id, new ArchiveItemQuery(search, modality, offset, limit), ct);
             if (!result.Succeeded)
             {
-                failure = Problem(result);
+                failure = ApiConventions.Problem(result);
                 return (0, Array.Empty<ArchiveItemDto>());
             }
 
@@ -224,7 +224,7 @@ public static class ArchiveApiEndpoints
         Guid id, HttpRequest request, ClaimsPrincipal user, IArchiveItemService items, ISocketService sockets, CancellationToken ct)
     {
         var result = await items.GetAsync(Actor.From(user), id, ct);
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!, await SocketsAsync(sockets, ct))) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!, await SocketsAsync(sockets, ct))) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Created<ArchiveItemDto>, ProblemHttpResult>> CreateItemAsync(
@@ -234,7 +234,7 @@ public static class ArchiveApiEndpoints
         var actor = Actor.From(user);
         if (await archives.FindAsync(actor, slug, ct) is not { } context)
         {
-            return NotFound(ArchiveService.NotFoundMessage);
+            return ApiConventions.NotFound(ArchiveService.NotFoundMessage);
         }
 
         var errors = new FieldErrors();
@@ -253,7 +253,7 @@ public static class ArchiveApiEndpoints
 
         if (errors.Any)
         {
-            return Problem(errors.ToResult<bool>());
+            return ApiConventions.Problem(errors.ToResult<bool>());
         }
 
         await using var drafts = await ReadValuesAsync(actor, body["values"], uploads, ct);
@@ -265,7 +265,7 @@ public static class ArchiveApiEndpoints
         var result = await items.CreateAsync(actor, context.Archive.Id, title, drafts.Values, ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var dto = ToDto(request, result.Value!, await SocketsAsync(sockets, ct));
@@ -293,7 +293,7 @@ public static class ArchiveApiEndpoints
         var existing = await items.GetAsync(actor, id, ct);
         if (!existing.Succeeded)
         {
-            return Problem(existing);
+            return ApiConventions.Problem(existing);
         }
 
         var errors = new FieldErrors();
@@ -312,7 +312,7 @@ public static class ArchiveApiEndpoints
 
         if (errors.Any)
         {
-            return Problem(errors.ToResult<bool>());
+            return ApiConventions.Problem(errors.ToResult<bool>());
         }
 
         await using var drafts = await ReadValuesAsync(actor, body["values"], uploads, ct);
@@ -322,7 +322,7 @@ public static class ArchiveApiEndpoints
         }
 
         var result = await items.UpdateAsync(actor, id, title, drafts.Values, ct);
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!, await SocketsAsync(sockets, ct))) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!, await SocketsAsync(sockets, ct))) : ApiConventions.Problem(result);
     }
 
     private static async Task<IResult> DownloadFileAsync(
@@ -331,13 +331,13 @@ public static class ArchiveApiEndpoints
         var result = await items.FindFileAsync(Actor.From(user), id, valueId, ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var value = result.Value!;
         if (!blobs.Exists(value.BlobKey!))
         {
-            return NotFound("The file of this value is no longer stored.");
+            return ApiConventions.NotFound("The file of this value is no longer stored.");
         }
 
         // Values never change once stored, so the id is a strong validator. Only JSON is named as such: anything else is
@@ -355,7 +355,7 @@ public static class ArchiveApiEndpoints
         Guid id, ClaimsPrincipal user, IArchiveItemService items, CancellationToken ct)
     {
         var result = await items.DeleteAsync(Actor.From(user), id, ct);
-        return result.Succeeded ? TypedResults.NoContent() : Problem(result);
+        return result.Succeeded ? TypedResults.NoContent() : ApiConventions.Problem(result);
     }
 
     /// <summary>The values of a request, with the uploads they name opened; disposing closes them.</summary>
@@ -495,17 +495,4 @@ public static class ArchiveApiEndpoints
         errors.Add(key, $"{key} must be a string.");
         return null;
     }
-
-    private static ProblemHttpResult Problem<T>(Result<T> result) => result.Kind switch
-    {
-        FailureKind.NotFound => NotFound(result.Error!),
-        FailureKind.Forbidden => Forbidden(result.Error!),
-        _ => ApiConventions.Invalid(result.FieldErrors, result.Error!),
-    };
-
-    private static ProblemHttpResult NotFound(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
-
-    private static ProblemHttpResult Forbidden(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: detail);
 }

@@ -126,7 +126,7 @@ public static class ImageApiEndpoints
         Guid id, HttpRequest request, ClaimsPrincipal user, IImageAccess access, CancellationToken ct) =>
         await access.FindAsync(Actor.From(user), id, ct) is { } image
             ? TypedResults.Ok(ToDto(request, image))
-            : NotFound(NotFoundMessage);
+            : ApiConventions.NotFound(NotFoundMessage);
 
     private static async Task<IResult> DownloadAsync(
         Guid id, Guid fileId, ClaimsPrincipal user, IImageAccess access, IBlobStore blobs, CancellationToken ct)
@@ -134,7 +134,7 @@ public static class ImageApiEndpoints
         var file = (await access.FindAsync(Actor.From(user), id, ct))?.Files.FirstOrDefault(f => f.Id == fileId);
         if (file is null || !blobs.Exists(file.BlobKey))
         {
-            return NotFound("No such file of this image, or the image is hidden from you.");
+            return ApiConventions.NotFound("No such file of this image, or the image is hidden from you.");
         }
 
         // Files never change once stored, so their id (or content hash) is a strong validator.
@@ -149,7 +149,4 @@ public static class ImageApiEndpoints
         ".jpg" or ".jpeg" => "image/jpeg",
         _ => "application/octet-stream",
     };
-
-    private static ProblemHttpResult NotFound(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
 }

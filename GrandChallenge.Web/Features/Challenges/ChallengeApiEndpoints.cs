@@ -129,7 +129,7 @@ public static class ChallengeApiEndpoints
             body.ShortName, body.Title, body.Description, body.ContactEmail, body.Hidden ?? true, body.StartDate, body.EndDate, handling), ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var dto = ToDto(request, result.Value!);
@@ -140,7 +140,7 @@ public static class ChallengeApiEndpoints
         string shortName, HttpRequest request, ClaimsPrincipal user, IChallengeAccess access, CancellationToken ct) =>
         await access.FindAsync(Actor.From(user), shortName, ct) is { } context
             ? TypedResults.Ok(ToDto(request, context.Challenge))
-            : NotFound(ChallengeService.NotFoundMessage);
+            : ApiConventions.NotFound(ChallengeService.NotFoundMessage);
 
     private static async Task<Results<Ok<ChallengeDto>, ProblemHttpResult>> UpdateAsync(
         string shortName, JsonObject body, HttpRequest request, ClaimsPrincipal user, IChallengeAccess access, IChallengeService challenges, CancellationToken ct)
@@ -148,12 +148,12 @@ public static class ChallengeApiEndpoints
         var actor = Actor.From(user);
         if (await access.FindAsync(actor, shortName, ct) is not { } context)
         {
-            return NotFound(ChallengeService.NotFoundMessage);
+            return ApiConventions.NotFound(ChallengeService.NotFoundMessage);
         }
 
         if (!context.IsAdmin)
         {
-            return Forbidden(ChallengeService.NotAdminMessage);
+            return ApiConventions.Forbidden(ChallengeService.NotAdminMessage);
         }
 
         var settings = ChallengeSettings.Of(context.Challenge);
@@ -218,11 +218,11 @@ public static class ChallengeApiEndpoints
 
         if (errors.Any)
         {
-            return Problem(errors.ToResult<bool>());
+            return ApiConventions.Problem(errors.ToResult<bool>());
         }
 
         var result = await challenges.UpdateAsync(actor, context.Challenge.Id, settings, ct);
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Ok<ChallengeDto>, ProblemHttpResult>> SetImageAsync(
@@ -232,7 +232,7 @@ public static class ChallengeApiEndpoints
         var actor = Actor.From(user);
         if (await access.FindAsync(actor, shortName, ct) is not { } context)
         {
-            return NotFound(ChallengeService.NotFoundMessage);
+            return ApiConventions.NotFound(ChallengeService.NotFoundMessage);
         }
 
         var field = kind == ChallengeImageKind.Logo ? "logo" : "banner";
@@ -253,7 +253,7 @@ public static class ChallengeApiEndpoints
             result = await service.SetImageAsync(actor, context.Challenge.Id, kind, request.Body, ct);
         }
 
-        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : Problem(result);
+        return result.Succeeded ? TypedResults.Ok(ToDto(request, result.Value!)) : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ImageAsync(
@@ -262,7 +262,7 @@ public static class ChallengeApiEndpoints
         var image = await service.OpenImageAsync(Actor.From(user), shortName, kind, ct);
         if (image is null)
         {
-            return NotFound($"This challenge has no {kind.ToString().ToLowerInvariant()}, or it is hidden from you.");
+            return ApiConventions.NotFound($"This challenge has no {kind.ToString().ToLowerInvariant()}, or it is hidden from you.");
         }
 
         return TypedResults.Stream(image.Content, image.ContentType,
@@ -282,7 +282,7 @@ public static class ChallengeApiEndpoints
         var result = await requests.CreateAsync(Actor.From(user), new NewChallengeRequest(body.ShortName, body.Title, body.Description, body.ContactEmail), ct);
         return result.Succeeded
             ? TypedResults.Created($"{ApiConventions.Prefix}/challenges/requests/", ToDto(result.Value!))
-            : Problem(result);
+            : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Ok<Paginated<RegistrationRequestDto>>, ProblemHttpResult>> ListRegistrationsAsync(
@@ -291,13 +291,13 @@ public static class ChallengeApiEndpoints
         var actor = Actor.From(user);
         if (await access.FindAsync(actor, shortName, ct) is not { } context)
         {
-            return NotFound(ChallengeService.NotFoundMessage);
+            return ApiConventions.NotFound(ChallengeService.NotFoundMessage);
         }
 
         var result = await registrations.ListAsync(actor, context.Challenge.Id, ct);
         return result.Succeeded
             ? TypedResults.Ok(result.Value!.Select(v => ToDto(request, v)).ToList().Page(request))
-            : Problem(result);
+            : ApiConventions.Problem(result);
     }
 
     private static async Task<Results<Created<RegistrationRequestDto>, ProblemHttpResult>> RegisterAsync(
@@ -307,14 +307,14 @@ public static class ChallengeApiEndpoints
         var actor = Actor.From(user);
         if (await access.FindAsync(actor, shortName, ct) is not { } context)
         {
-            return NotFound(ChallengeService.NotFoundMessage);
+            return ApiConventions.NotFound(ChallengeService.NotFoundMessage);
         }
 
         var answers = (body?.Answers ?? []).Select(a => new AnswerDraft(a.Question ?? "", a.Answer?.ToJsonString() ?? "")).ToList();
         var result = await registrations.RegisterAsync(actor, context.Challenge.Id, answers, ct);
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return ApiConventions.Problem(result);
         }
 
         var dto = ToDto(request, result.Value!);
@@ -340,7 +340,7 @@ public static class ChallengeApiEndpoints
         return status is null && result.Kind == FailureKind.Invalid
             ? ApiConventions.Invalid(new Dictionary<string, string[]> { ["status"] = ["The status must be \"accepted\" or \"rejected\"."] },
                 "The status must be \"accepted\" or \"rejected\".")
-            : Problem(result);
+            : ApiConventions.Problem(result);
     }
 
     public static ChallengeDto ToDto(HttpRequest request, Challenge c)
@@ -450,17 +450,4 @@ public static class ChallengeApiEndpoints
         errors.Add(key, $"{key} must be an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z, or null.");
         return null;
     }
-
-    private static ProblemHttpResult Problem<T>(Result<T> result) => result.Kind switch
-    {
-        FailureKind.NotFound => NotFound(result.Error!),
-        FailureKind.Forbidden => Forbidden(result.Error!),
-        _ => ApiConventions.Invalid(result.FieldErrors, result.Error!),
-    };
-
-    private static ProblemHttpResult NotFound(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found.", detail: detail);
-
-    private static ProblemHttpResult Forbidden(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: detail);
 }
