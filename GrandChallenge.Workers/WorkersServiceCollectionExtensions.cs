@@ -110,10 +110,10 @@ public static class WorkersServiceCollectionExtensions
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(30)).RepeatForever()));
 
-            q.AddJob<Algorithms.ReconcileAlgorithmEvaluationsJob>(j => j.WithIdentity(Algorithms.ReconcileAlgorithmEvaluationsJob.Key).StoreDurably());
+            q.AddJob<Algorithms.ReconcileAlgorithmJobsJob>(j => j.WithIdentity(Algorithms.ReconcileAlgorithmJobsJob.Key).StoreDurably());
             q.AddTrigger(t => t
-                .ForJob(Algorithms.ReconcileAlgorithmEvaluationsJob.Key)
-                .WithIdentity("reconcile-algorithm-evaluations", "algorithms")
+                .ForJob(Algorithms.ReconcileAlgorithmJobsJob.Key)
+                .WithIdentity("reconcile-algorithm-jobs", "algorithms")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(30)).RepeatForever()));
 

@@ -112,7 +112,10 @@ public class AlgorithmJob : IHasTimestamps
     /// <summary>Visible to everyone (only successful jobs may be made public).</summary>
     public bool Public { get; set; }
     public string Comment { get; set; } = "";
-    /// <summary>Sorted input socket value ids: identical inputs on the same image and model reuse a successful job.</summary>
+    /// <summary>
+    /// Sorted input socket value ids: identical inputs on the same image and model reuse a successful job. Empty while an
+    /// input is still being imported (see <see cref="AlgorithmJobUpload"/>).
+    /// </summary>
     public required string InputsKey { get; set; }
     /// <summary>For system jobs: the evaluation the job produces predictions for, and the archive item it ran on.</summary>
     public Guid? EvaluationId { get; set; }
@@ -121,6 +124,17 @@ public class AlgorithmJob : IHasTimestamps
     public DateTimeOffset Modified { get; set; }
 
     public static string InputsKeyOf(IEnumerable<long> socketValueIds) => string.Join(',', socketValueIds.Distinct().Order());
+}
+
+/// <summary>
+/// An input of a job given as an upload session that was still importing when the job was created: the job waits in
+/// Validating inputs until the session's one image becomes the socket's value (or fails with the import's reason).
+/// </summary>
+public class AlgorithmJobUpload
+{
+    public Guid JobId { get; set; }
+    public int SocketId { get; set; }
+    public Guid UploadSessionId { get; set; }
 }
 
 /// <summary>A user a job was shared with: they see its inputs, outputs and status (not its logs).</summary>

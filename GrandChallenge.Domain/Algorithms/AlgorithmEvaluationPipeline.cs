@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Xml;
 using GrandChallenge.Domain.Common;
-using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Evaluations;
@@ -27,15 +26,12 @@ public sealed record AlgorithmEvaluationProgress(int Done, int Total, int Failed
 /// job that ends or by <see cref="ReconcileAsync"/>.
 /// </summary>
 /// <remarks>
-/// While the evaluation job waits, its <see cref="ComponentJob.Attempt"/> records the stage (0 nothing queued, 1 the
-/// smoke test queued, 2 all cases queued) so that concurrent callers queue each stage once; it is reset to 0 when the
-/// evaluation is queued, before any worker looks at it.
+/// <see cref="Evaluation.InferenceStage"/> records what has been queued, so that concurrent callers queue each stage once.
 /// </remarks>
 public sealed class AlgorithmEvaluationPipeline(
     IDbContextFactory<AppDbContext> dbFactory,
     IServiceProvider services,
     ISocketValueService values,
-    IBlobStore blobs,
     IChangeNotifier notifier,
     TimeProvider clock,
     ILogger<AlgorithmEvaluationPipeline> logger)
@@ -44,10 +40,6 @@ public sealed class AlgorithmEvaluationPipeline(
 
     /// <summary>Queue wake-ups when the cases are queued: enough to fill the slots of a few nodes.</summary>
     private const int MaxWakeUps = 8;
-
-    private const int StageNothing = 0;
-    private const int StageSmokeTest = 1;
-    private const int StageAll = 2;
 
     // Resolved when used: the store and the queue call the job observers, one of which calls this.
     private ComponentJobStore Store => services.GetRequiredService<ComponentJobStore>();
@@ -66,12 +58,11 @@ public sealed class AlgorithmEvaluationPipeline(
             return;
         }
 
-        var evaluationJob = await db.ComponentJobs.AsNoTracking().Where(j => j.Id == evaluation.JobId)
-            .Select(j => new { j.Status, j.Attempt }).SingleAsync(ct);
+        var status = await db.ComponentJobs.AsNoTracking().Where(j => j.Id == evaluation.JobId).Select(j => j.Status).SingleAsync(ct);
         var jobs = await JobsAsync(db, evaluationId, ct);
-        if (evaluationJob.Status != ComponentJobStatus.ValidatingInputs)
+        if (status != ComponentJobStatus.ValidatingInputs)
         {
-            if (cancelWhenEnded && evaluationJob.Status is ComponentJobStatus.Failed or ComponentJobStatus.Cancelled)
+            if (cancelWhenEnded && status is ComponentJobStatus.Failed or ComponentJobStatus.Cancelled)
             {
                 await CancelWaitingAsync(jobs, ct);
             }
@@ -100,14 +91,15 @@ public sealed class AlgorithmEvaluationPipeline(
         }
 
         var phase = await db.Phases.AsNoTracking().SingleAsync(p => p.Id == evaluation.PhaseId, ct);
-        if (evaluationJob.Attempt == StageAll || (evaluationJob.Attempt == StageSmokeTest && jobs.Count > 0 && await CasesAsync(db, phase, ct) is var all
-                                                   && all.All(c => jobs.Any(j => j.ItemId == c.ItemId))))
+        if (evaluation.InferenceStage == InferenceStage.AllCases
+            || (evaluation.InferenceStage == InferenceStage.SmokeTest && jobs.Count > 0 && await CasesAsync(db, phase, ct) is var all
+                && all.All(c => jobs.Any(j => j.ItemId == c.ItemId))))
         {
             await FinishAsync(db, evaluation, phase, jobs, ct);
             return;
         }
 
-        await QueueCasesAsync(db, evaluation, phase, submission, evaluationJob.Attempt, ct);
+        await QueueCasesAsync(db, evaluation, phase, submission, ct);
     }
 
     /// <summary>The cases of the phase in grand-challenge.org's order: titled items first by title, then by creation.</summary>
@@ -146,8 +138,8 @@ public sealed class AlgorithmEvaluationPipeline(
         }
 
         var jobs = await JobsAsync(db, evaluationId, ct);
-        var stage = await db.ComponentJobs.Where(j => j.Id == evaluation.JobId).Select(j => new { j.Status, j.Attempt }).SingleAsync(ct);
-        var total = stage.Status == ComponentJobStatus.ValidatingInputs && stage.Attempt != StageAll
+        var status = await db.ComponentJobs.Where(j => j.Id == evaluation.JobId).Select(j => j.Status).SingleAsync(ct);
+        var total = status == ComponentJobStatus.ValidatingInputs && evaluation.InferenceStage != InferenceStage.AllCases
             ? Math.Max(jobs.Count, (await CasesAsync(db, await db.Phases.AsNoTracking().SingleAsync(p => p.Id == evaluation.PhaseId, ct), ct)).Count)
             : jobs.Count;
         return new AlgorithmEvaluationProgress(
@@ -202,8 +194,8 @@ public sealed class AlgorithmEvaluationPipeline(
             .OrderBy(j => j.Created)];
     }
 
-    /// <summary>Queues the smoke test (stage 0) or every case not yet run (stage 1), each stage once.</summary>
-    private async Task QueueCasesAsync(AppDbContext db, Evaluation evaluation, Phase phase, Submission submission, int stage, CancellationToken ct)
+    /// <summary>Queues the smoke test or, once it is queued, every case not yet run; each stage once.</summary>
+    private async Task QueueCasesAsync(AppDbContext db, Evaluation evaluation, Phase phase, Submission submission, CancellationToken ct)
     {
         var image = await db.ContainerImages.AsNoTracking().FirstOrDefaultAsync(i => i.Id == submission.AlgorithmImageId, ct);
         var algorithm = image?.OwnerId is { } ownerId ? await db.Algorithms.AsNoTracking().FirstOrDefaultAsync(a => a.Id == ownerId, ct) : null;
@@ -228,19 +220,21 @@ public sealed class AlgorithmEvaluationPipeline(
 
         var done = await db.AlgorithmJobs.Where(a => a.EvaluationId == evaluation.Id).Select(a => a.ArchiveItemId).ToListAsync(ct);
         var todo = cases.Where(c => !done.Contains(c.ItemId)).ToList();
-        if (stage == StageNothing)
+        var stage = evaluation.InferenceStage;
+        if (stage == InferenceStage.None)
         {
             todo = [.. todo.Take(1)];
         }
 
         var model = submission.AlgorithmModelId is { } modelId ? await db.AlgorithmModels.AsNoTracking().FirstOrDefaultAsync(m => m.Id == modelId, ct) : null;
         var interfaces = await db.AlgorithmInterfaces.AsNoTracking().Where(i => phase.AlgorithmInterfaceIds.Contains(i.Id)).ToDictionaryAsync(i => i.Id, ct);
-        var next = stage == StageNothing ? StageSmokeTest : StageAll;
+        var next = stage == InferenceStage.None ? InferenceStage.SmokeTest : InferenceStage.AllCases;
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var claimed = await db.ComponentJobs
-            .Where(j => j.Id == evaluation.JobId && j.Status == ComponentJobStatus.ValidatingInputs && j.Attempt == stage)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Attempt, next).SetProperty(j => j.Modified, clock.GetUtcNow()), ct);
+        var claimed = await db.Evaluations
+            .Where(e => e.Id == evaluation.Id && e.InferenceStage == stage
+                        && db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.ValidatingInputs))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.InferenceStage, next).SetProperty(e => e.Modified, clock.GetUtcNow()), ct);
         if (claimed != 1)
         {
             // Another caller queued this stage first.
@@ -308,7 +302,6 @@ public sealed class AlgorithmEvaluationPipeline(
 
         var list = new JsonArray();
         var attached = new List<ComponentJobValue>();
-        var used = new HashSet<long>();
         foreach (var @case in cases)
         {
             var job = jobs[@case.JobId];
@@ -327,12 +320,9 @@ public sealed class AlgorithmEvaluationPipeline(
                 ["exec_duration"] = job.ExecDurationMs is { } ms ? XmlConvert.ToString(TimeSpan.FromMilliseconds(ms)) : null,
                 ["invoke_duration"] = null,
             });
-            foreach (var output in job.Values.Where(v => v.IsOutput))
-            {
-                // Equal JSON outputs of two cases are one shared value; each case needs its own under its own prefix.
-                var id = used.Add(output.SocketValueId) ? output.SocketValueId : await CopyAsync(db, stored[output.SocketValueId], used, ct);
-                attached.Add(new ComponentJobValue { JobId = evaluation.JobId, SocketValueId = id, Prefix = $"{pk}/output" });
-            }
+            // Equal JSON outputs of two cases are one shared value, attached once under each case's folder.
+            attached.AddRange(job.Values.Where(v => v.IsOutput)
+                .Select(output => new ComponentJobValue { JobId = evaluation.JobId, SocketValueId = output.SocketValueId, Prefix = $"{pk}/output" }));
         }
 
         var socket = await db.Sockets.AsNoTracking().SingleAsync(s => s.Slug == DefaultSockets.PredictionsJsonFile, ct);
@@ -359,8 +349,7 @@ public sealed class AlgorithmEvaluationPipeline(
 
         var queued = await db.ComponentJobs
             .Where(j => j.Id == evaluation.JobId && j.Status == ComponentJobStatus.ValidatingInputs)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, ComponentJobStatus.Pending).SetProperty(j => j.Attempt, 0)
-                .SetProperty(j => j.Modified, clock.GetUtcNow()), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, ComponentJobStatus.Pending).SetProperty(j => j.Modified, clock.GetUtcNow()), ct);
         if (queued != 1)
         {
             await transaction.RollbackAsync(ct);
@@ -373,34 +362,10 @@ public sealed class AlgorithmEvaluationPipeline(
         notifier.Publish(EvaluationTopics.Evaluations(evaluation.PhaseId), evaluation.PhaseId);
     }
 
-    /// <summary>An unshared copy of a value (no hash, so never found as an equal value and never shared again).</summary>
-    private async Task<long> CopyAsync(AppDbContext db, SocketValue original, HashSet<long> used, CancellationToken ct)
-    {
-        var copy = new SocketValue
-        {
-            SocketId = original.SocketId,
-            Value = original.Value,
-            FileName = original.FileName,
-            SizeInStorage = original.SizeInStorage,
-            Created = clock.GetUtcNow(),
-        };
-        await using var separate = await dbFactory.CreateDbContextAsync(ct);
-        separate.SocketValues.Add(copy);
-        await separate.SaveChangesAsync(ct);
-        if (original.BlobKey is { } key)
-        {
-            await using var content = blobs.OpenRead(key);
-            await blobs.WriteAsync(copy.BlobKey!, content, ct);
-        }
-
-        used.Add(copy.Id);
-        return copy.Id;
-    }
-
     private async Task FailAsync(Evaluation evaluation, string message, CancellationToken ct)
     {
         if (await Store.TransitionAsync(evaluation.JobId, ComponentJobStatus.ValidatingInputs, ComponentJobStatus.Failed,
-                s => s.SetProperty(j => j.ErrorMessage, message).SetProperty(j => j.Attempt, 0), ct))
+                s => s.SetProperty(j => j.ErrorMessage, message), ct))
         {
             logger.LogInformation("Evaluation {Evaluation} failed: {Message}", evaluation.Id, message);
         }

@@ -42,14 +42,10 @@ public sealed class AlgorithmJobInputDestination(IDbContextFactory<AppDbContext>
             return [SingleImageMessage];
         }
 
-        var marker = $"{session.Id:N}=";
         List<Guid> waiting;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            waiting = await db.AlgorithmJobs
-                .Where(j => j.InputsKey.StartsWith(AlgorithmJobService.PendingPrefix) && j.InputsKey.Contains(marker))
-                .Select(j => j.JobId)
-                .ToListAsync(ct);
+            waiting = await db.AlgorithmJobUploads.Where(u => u.UploadSessionId == session.Id).Select(u => u.JobId).Distinct().ToListAsync(ct);
         }
 
         foreach (var jobId in waiting)

@@ -143,9 +143,6 @@ public sealed class AlgorithmJobService(
     public const string QuotaMessage = "You have run out of jobs for this algorithm. You may run {0} job(s) every {1} day(s); your next job can start after {2:u}.";
     public const string ReuseMessage = "A result for these inputs with the current image and model already exists.";
 
-    /// <summary>Marks <see cref="AlgorithmJob.InputsKey"/> of a job whose upload sessions still import: <c>pending:&lt;session&gt;=&lt;socket id&gt;;…</c>.</summary>
-    public const string PendingPrefix = "pending:";
-
     private readonly ILogger _logger = logger ?? NullLogger<AlgorithmJobService>.Instance;
 
     public async Task<Result<AlgorithmJobCreated>> CreateAsync(
@@ -286,9 +283,8 @@ public sealed class AlgorithmJobService(
         var algorithm = context.Algorithm;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var model = await AlgorithmQueries.ActiveModelAsync(db, algorithm.Id, ct);
-        var inputsKey = pending.Count > 0
-            ? PendingPrefix + string.Join(';', pending.Select(p => $"{p.Session:N}={p.Socket}"))
-            : AlgorithmJob.InputsKeyOf(valueIds);
+        // Known once every upload has become a value.
+        var inputsKey = pending.Count > 0 ? "" : AlgorithmJob.InputsKeyOf(valueIds);
 
         if (reuse && pending.Count == 0)
         {
@@ -338,6 +334,7 @@ public sealed class AlgorithmJobService(
         {
             db.ComponentJobs.Add(job);
             db.AlgorithmJobs.Add(algorithmJob);
+            db.AlgorithmJobUploads.AddRange(pending.Select(p => new AlgorithmJobUpload { JobId = job.Id, SocketId = p.Socket, UploadSessionId = p.Session }));
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }
@@ -360,7 +357,10 @@ public sealed class AlgorithmJobService(
         return Result<AlgorithmJobCreated>.Ok(new AlgorithmJobCreated(view!, Reused: false));
     }
 
-    /// <summary>Polls a waiting job's sessions in this process; a job left waiting by a restart moves on when it is next read.</summary>
+    /// <summary>
+    /// Polls a waiting job's sessions in this process, so that it moves on soon after an import ends; a job left waiting
+    /// by a restart moves on when it is next read or by <see cref="AdvanceAllValidatingAsync"/>.
+    /// </summary>
     private async Task WatchAsync(Guid jobId)
     {
         try
@@ -399,17 +399,14 @@ public sealed class AlgorithmJobService(
             return true;
         }
 
-        if (!row.InputsKey.StartsWith(PendingPrefix, StringComparison.Ordinal))
+        var pending = await db.AlgorithmJobUploads.AsNoTracking().Where(u => u.JobId == jobId).ToListAsync(ct);
+        if (row.InputsKey.Length > 0 || pending.Count == 0)
         {
             return true;
         }
 
-        var pending = row.InputsKey[PendingPrefix.Length..].Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.Split('='))
-            .Select(p => (Session: Guid.Parse(p[0]), Socket: int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)))
-            .ToList();
         var newValues = new List<long>();
-        foreach (var (sessionId, socketId) in pending)
+        foreach (var (sessionId, socketId) in pending.Select(u => (u.UploadSessionId, u.SocketId)))
         {
             var session = await db.UploadSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
             var socket = await db.Sockets.AsNoTracking().FirstOrDefaultAsync(s => s.Id == socketId, ct);
@@ -473,6 +470,40 @@ public sealed class AlgorithmJobService(
         await queue.TriggerAsync(ct: CancellationToken.None);
         Publish(row.AlgorithmId, jobId);
         return true;
+    }
+
+    /// <summary>
+    /// The safety net for jobs waiting for uploads (after a restart, or an import that failed without telling its
+    /// destination): moves on every such job whose sessions have all ended. Returns how many moved on.
+    /// </summary>
+    public async Task<int> AdvanceAllValidatingAsync(CancellationToken ct = default)
+    {
+        List<Guid> waiting;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var ended = new[] { UploadSessionStatus.Succeeded, UploadSessionStatus.Failed, UploadSessionStatus.Cancelled };
+            waiting = await db.AlgorithmJobUploads.AsNoTracking()
+                .Where(u => db.ComponentJobs.Any(j => j.Id == u.JobId && j.Status == ComponentJobStatus.ValidatingInputs))
+                .GroupBy(u => u.JobId)
+                .Where(g => g.All(u => !db.UploadSessions.Any(s => s.Id == u.UploadSessionId && !ended.Contains(s.Status))))
+                .Select(g => g.Key)
+                .ToListAsync(ct);
+        }
+
+        var moved = 0;
+        foreach (var jobId in waiting)
+        {
+            try
+            {
+                moved += await AdvanceValidatingAsync(jobId, ct) ? 1 : 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "Could not move on algorithm job {Job} waiting for its uploads", jobId);
+            }
+        }
+
+        return moved;
     }
 
     private async Task<bool> FailValidationAsync(Guid jobId, Guid algorithmId, string message, CancellationToken ct)

@@ -59,6 +59,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<AlgorithmModel> AlgorithmModels => Set<AlgorithmModel>();
     public DbSet<AlgorithmJob> AlgorithmJobs => Set<AlgorithmJob>();
     public DbSet<AlgorithmJobViewer> AlgorithmJobViewers => Set<AlgorithmJobViewer>();
+    public DbSet<AlgorithmJobUpload> AlgorithmJobUploads => Set<AlgorithmJobUpload>();
     public DbSet<AlgorithmPermissionRequest> AlgorithmPermissionRequests => Set<AlgorithmPermissionRequest>();
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -20,6 +20,22 @@ public class Evaluation : IHasTimestamps
     public bool Published { get; set; }
     /// <summary>The contents of <c>metrics.json</c> once the evaluation succeeded.</summary>
     public string? MetricsJson { get; set; }
+    /// <summary>
+    /// For algorithm submissions: how far the inference has been queued while the evaluation's job waits, so that
+    /// concurrent callers queue the smoke test and the other cases once each.
+    /// </summary>
+    public InferenceStage InferenceStage { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Modified { get; set; }
+}
+
+/// <summary>What of an algorithm submission's inference has been queued (<see cref="Evaluation.InferenceStage"/>).</summary>
+public enum InferenceStage
+{
+    /// <summary>Nothing yet (and every prediction submission).</summary>
+    None,
+    /// <summary>The one case run first.</summary>
+    SmokeTest,
+    /// <summary>Every case.</summary>
+    AllCases,
 }

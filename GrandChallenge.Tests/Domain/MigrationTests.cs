@@ -37,6 +37,85 @@ public sealed class MigrationTests
         new FileInfo(path).Length.Should().BeGreaterThan(1000);
     }
 
+    [Fact]
+    public async Task Upgrading_moves_the_algorithm_shortcuts_into_their_columns()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"gc-upgrade-{Guid.NewGuid():N}.db");
+        try
+        {
+            // Foreign keys off: the rows below are only the ones the upgrade reads.
+            await using var db = AppDbContextFactory.Create(DatabaseProvider.Sqlite,
+                AppDbContextFactory.BuildOptions(DatabaseProvider.Sqlite, $"Data Source={path};Foreign Keys=False;Pooling=False", TimeProvider.System));
+            var migrator = db.GetService<IMigrator>();
+            var migrations = db.Database.GetMigrations().ToList();
+            await migrator.MigrateAsync(migrations.Single(m => m.EndsWith("_AddAlgorithms", StringComparison.Ordinal)));
+            await InsertAsync(db, "Submissions", ("Id", "S1"), ("AlgorithmImageId", "IMG"));
+            await InsertAsync(db, "ComponentJobs", ("Id", "EVALJOB"), ("Status", "ValidatingInputs"), ("Attempt", 2));
+            await InsertAsync(db, "Evaluations", ("Id", "E1"), ("SubmissionId", "S1"), ("JobId", "EVALJOB"));
+            await InsertAsync(db, "ComponentJobs", ("Id", "WAITING"), ("Status", "ValidatingInputs"), ("Attempt", 0));
+            await InsertAsync(db, "AlgorithmJobs", ("JobId", "WAITING"), ("InputsKey", "pending:0123=4"));
+            await InsertAsync(db, "ComponentJobs", ("Id", "DONE"), ("Status", "Succeeded"), ("Attempt", 1));
+            await InsertAsync(db, "AlgorithmJobs", ("JobId", "DONE"), ("InputsKey", "5,6"));
+
+            await migrator.MigrateAsync();
+
+            (await ScalarAsync(db, "SELECT \"InferenceStage\" FROM \"Evaluations\" WHERE \"Id\" = 'E1'")).Should().Be(2L);
+            (await ScalarAsync(db, "SELECT \"Attempt\" FROM \"ComponentJobs\" WHERE \"Id\" = 'EVALJOB'")).Should().Be(0L);
+            (await ScalarAsync(db, "SELECT \"Status\" FROM \"ComponentJobs\" WHERE \"Id\" = 'WAITING'")).Should().Be("Failed");
+            (await ScalarAsync(db, "SELECT \"ErrorMessage\" FROM \"ComponentJobs\" WHERE \"Id\" = 'WAITING'"))
+                .Should().Be(GrandChallenge.Domain.Data.Migrations.AlgorithmShortcutsUpgrade.WaitingJobMessage);
+            (await ScalarAsync(db, "SELECT \"InputsKey\" FROM \"AlgorithmJobs\" WHERE \"JobId\" = 'WAITING'")).Should().Be("");
+            (await ScalarAsync(db, "SELECT \"Status\" || ':' || \"Attempt\" FROM \"ComponentJobs\" WHERE \"Id\" = 'DONE'")).Should().Be("Succeeded:1", "other jobs are untouched");
+            (await ScalarAsync(db, "SELECT \"InputsKey\" FROM \"AlgorithmJobs\" WHERE \"JobId\" = 'DONE'")).Should().Be("5,6");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Inserts a row with the given columns; every other NOT NULL column without a default gets its type's zero.</summary>
+    private static async Task InsertAsync(AppDbContext db, string table, params (string Column, object Value)[] given)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        var values = given.ToDictionary(g => g.Column, g => g.Value);
+        await using (var info = connection.CreateCommand())
+        {
+            info.CommandText = $"PRAGMA table_info(\"{table}\")";
+            await using var reader = await info.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var (name, type, notNull, hasDefault) = (reader.GetString(1), reader.GetString(2), reader.GetInt64(3) == 1, !reader.IsDBNull(4));
+                if (notNull && !hasDefault && !values.ContainsKey(name))
+                {
+                    values[name] = type.Contains("INT", StringComparison.OrdinalIgnoreCase) || type == "REAL" ? 0 : "";
+                }
+            }
+        }
+
+        await using var insert = connection.CreateCommand();
+        var columns = values.Keys.ToList();
+        insert.CommandText = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ({string.Join(", ", columns.Select((_, i) => $"@p{i}"))})";
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var parameter = insert.CreateParameter();
+            parameter.ParameterName = $"@p{i}";
+            parameter.Value = values[columns[i]];
+            insert.Parameters.Add(parameter);
+        }
+
+        await insert.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<object?> ScalarAsync(AppDbContext db, string sql)
+    {
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     private static AppDbContext CreateContext(DatabaseProvider provider) => provider switch
     {
         DatabaseProvider.Sqlite => new SqliteDesignTimeFactory().CreateDbContext([]),

@@ -73,6 +73,18 @@ public sealed class AlgorithmJobConfiguration : IEntityTypeConfiguration<Algorit
     }
 }
 
+public sealed class AlgorithmJobUploadConfiguration : IEntityTypeConfiguration<AlgorithmJobUpload>
+{
+    public void Configure(EntityTypeBuilder<AlgorithmJobUpload> builder)
+    {
+        builder.HasKey(u => new { u.JobId, u.SocketId });
+        builder.HasOne<AlgorithmJob>().WithMany().HasForeignKey(u => u.JobId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Socket>().WithMany().HasForeignKey(u => u.SocketId).OnDelete(DeleteBehavior.Restrict);
+        // Sessions end and are cleaned up; the row stays as the record of where the input came from.
+        builder.HasIndex(u => u.UploadSessionId);
+    }
+}
+
 public sealed class AlgorithmJobViewerConfiguration : IEntityTypeConfiguration<AlgorithmJobViewer>
 {
     public void Configure(EntityTypeBuilder<AlgorithmJobViewer> builder)

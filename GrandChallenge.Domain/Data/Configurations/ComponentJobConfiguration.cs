@@ -32,7 +32,8 @@ public sealed class ComponentJobValueConfiguration : IEntityTypeConfiguration<Co
 {
     public void Configure(EntityTypeBuilder<ComponentJobValue> builder)
     {
-        builder.HasKey(v => new { v.JobId, v.SocketValueId, v.IsOutput });
+        // One value may be attached twice under different folders (two cases' equal JSON outputs given to one evaluation).
+        builder.HasKey(v => new { v.JobId, v.SocketValueId, v.IsOutput, v.Prefix });
         builder.Property(v => v.Prefix).HasMaxLength(200);
     }
 }

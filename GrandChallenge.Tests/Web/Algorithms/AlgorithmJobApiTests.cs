@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GrandChallenge.Domain.Algorithms;
+using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -88,6 +90,64 @@ public sealed class AlgorithmJobApiTests(AlgorithmJobWorld world) : IClassFixtur
         job.GetProperty("status").GetString().Should().Be("Succeeded", job.GetProperty("error_message").ToString());
         job.GetProperty("inputs").EnumerateArray().Single().GetProperty("image").GetString().Should().NotBeNull();
         Output(job, AlgorithmJobWorld.FractionSocket).GetProperty("value").GetDouble().Should().BeApproximately(127 / 128.0, 1e-5);
+    }
+
+    [Fact]
+    public async Task Jobs_left_waiting_for_their_uploads_by_a_restart_move_on_from_the_reconcile_pass()
+    {
+        // A restart loses the in-process watch: the jobs below wait with no watcher, their sessions already ended.
+        var good = await world.UploadImageAsync(world.User, forJobInput: true);
+        var bad = await world.UploadImageAsync(world.User, wait: false, forJobInput: true, content: "not an image"u8.ToArray(), name: "notes.txt");
+        for (var i = 0; i < 600 && (await world.User.GetFromJsonAsync<JsonElement>(bad.GetProperty("api_url").GetString())).GetProperty("status").GetString() != "Failed"; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var waitingOnGood = await WaitingJobAsync(good.GetProperty("pk").GetGuid());
+        var waitingOnBad = await WaitingJobAsync(bad.GetProperty("pk").GetGuid());
+
+        var moved = await world.App.Services.GetRequiredService<AlgorithmJobService>().AdvanceAllValidatingAsync();
+
+        moved.Should().BeGreaterThanOrEqualTo(2);
+        var succeeded = await AlgorithmJobWorld.WaitForJobAsync(world.User, $"/api/v1/algorithms/jobs/{waitingOnGood}/");
+        succeeded.GetProperty("status").GetString().Should().Be("Succeeded", succeeded.GetProperty("error_message").ToString());
+        succeeded.GetProperty("inputs").EnumerateArray().Single().GetProperty("image").GetString().Should().NotBeNull();
+        var key = world.App.Db(db => db.AlgorithmJobs.Single(j => j.JobId == waitingOnGood).InputsKey);
+        key.Should().MatchRegex("^[0-9]+$", "the inputs key is the value's id once the upload became the input");
+        var failed = await AlgorithmJobWorld.WaitForJobAsync(world.User, $"/api/v1/algorithms/jobs/{waitingOnBad}/");
+        failed.GetProperty("status").GetString().Should().Be("Failed");
+        failed.GetProperty("error_message").GetString().Should().Contain(AlgorithmJobWorld.InputSocket).And.Contain("could not be imported as an image");
+        (await world.App.Services.GetRequiredService<AlgorithmJobService>().AdvanceAllValidatingAsync()).Should().Be(0, "nothing waits any more");
+    }
+
+    /// <summary>A job of the user's waiting in Validating inputs for the given upload session, as a restart leaves it.</summary>
+    private async Task<Guid> WaitingJobAsync(Guid sessionId)
+    {
+        await using var db = world.App.Services.GetRequiredService<AppDbContextFactory>().CreateDbContext();
+        var socket = await db.Sockets.SingleAsync(s => s.Slug == AlgorithmJobWorld.InputSocket);
+        var interfaceId = (await db.AlgorithmInterfaces.Where(i => world.Algorithm.InterfaceIds.Contains(i.Id)).ToListAsync())
+            .Single(i => i.InputSocketIds.SequenceEqual([socket.Id])).Id;
+        var job = new ComponentJob
+        {
+            Kind = ComponentJobKind.Algorithm,
+            Status = ComponentJobStatus.ValidatingInputs,
+            ImageReference = world.ImageSha,
+            CreatorId = world.UserUser.Id,
+            OutputSocketIds = [.. (await db.AlgorithmInterfaces.SingleAsync(i => i.Id == interfaceId)).OutputSocketIds],
+        };
+        db.ComponentJobs.Add(job);
+        db.AlgorithmJobs.Add(new AlgorithmJob
+        {
+            JobId = job.Id,
+            AlgorithmId = world.Algorithm.Id,
+            AlgorithmImageId = (await AlgorithmQueries.ActiveImageAsync(db, world.Algorithm.Id))!.Id,
+            InterfaceId = interfaceId,
+            CreatorId = world.UserUser.Id,
+            InputsKey = "",
+        });
+        db.AlgorithmJobUploads.Add(new AlgorithmJobUpload { JobId = job.Id, SocketId = socket.Id, UploadSessionId = sessionId });
+        await db.SaveChangesAsync();
+        return job.Id;
     }
 
     [Fact]
@@ -215,7 +275,7 @@ public sealed class AlgorithmJobApiTests(AlgorithmJobWorld world) : IClassFixtur
         (await world.RunAsync(world.Anonymous, world.Algorithm.Slug, Image(AlgorithmJobWorld.InputSocket, image))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         // A public algorithm is visible to the stranger, who still may not run it.
         var open = await world.CreateAlgorithmAsync($"open-{world.Suffix}", "Open");
-        await using (var db = world.App.Services.GetRequiredService<GrandChallenge.Domain.Data.AppDbContextFactory>().CreateDbContext())
+        await using (var db = world.App.Services.GetRequiredService<AppDbContextFactory>().CreateDbContext())
         {
             await db.Algorithms.Where(a => a.Id == open.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Public, true));
         }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using GrandChallenge.Domain.Algorithms;
 using GrandChallenge.Domain.Components;
+using GrandChallenge.Domain.Evaluations;
 using GrandChallenge.Tests.Web.Evaluation;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -100,6 +101,9 @@ public abstract class AlgorithmPhaseFlowTestsBase(AlgorithmPhaseWorld world)
         var prefixes = world.Db(db => db.ComponentJobValues.Where(v => v.JobId == evaluationJob && !v.IsOutput).Select(v => v.Prefix).ToList());
         prefixes.Should().HaveCount(4).And.Contain("");
         prefixes.Where(p => p.Length > 0).Should().OnlyContain(p => p.EndsWith("/output"));
+        world.Db(db => db.ComponentJobValues.Where(v => v.JobId == evaluationJob && v.Prefix != "").Select(v => v.SocketValueId).Distinct().Count())
+            .Should().Be(2, "the two 0.25 cases' equal outputs are one value, attached under each case's folder");
+        world.Db(db => db.Evaluations.Single(e => e.Id == evaluationId).InferenceStage).Should().Be(InferenceStage.AllCases);
 
         // Progress for everyone who sees the evaluation; the jobs and their logs only for the challenge's admins.
         var mine = await world.Alice.GetFromJsonAsync<JsonElement>($"/api/v1/evaluations/{evaluationId}/algorithm-jobs/");

@@ -202,6 +202,26 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.ToTable("AlgorithmJobs");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobUpload", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("SocketId")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("UploadSessionId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("JobId", "SocketId");
+
+                    b.HasIndex("SocketId");
+
+                    b.HasIndex("UploadSessionId");
+
+                    b.ToTable("AlgorithmJobUploads");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
                 {
                     b.Property<Guid>("JobId")
@@ -1144,11 +1164,10 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .HasColumnType("boolean");
 
                     b.Property<string>("Prefix")
-                        .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.HasKey("JobId", "SocketValueId", "IsOutput");
+                    b.HasKey("JobId", "SocketValueId", "IsOutput", "Prefix");
 
                     b.ToTable("ComponentJobValues");
                 });
@@ -1359,6 +1378,9 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
 
                     b.Property<Guid?>("GroundTruthId")
                         .HasColumnType("uuid");
+
+                    b.Property<int>("InferenceStage")
+                        .HasColumnType("integer");
 
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid");
@@ -2212,6 +2234,21 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                         .WithOne()
                         .HasForeignKey("GrandChallenge.Domain.Algorithms.AlgorithmJob", "JobId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobUpload", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.Socket", null)
+                        .WithMany()
+                        .HasForeignKey("SocketId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

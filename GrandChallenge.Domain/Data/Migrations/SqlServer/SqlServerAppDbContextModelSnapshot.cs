@@ -202,6 +202,26 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.ToTable("AlgorithmJobs");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobUpload", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("SocketId")
+                        .HasColumnType("int");
+
+                    b.Property<Guid>("UploadSessionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("JobId", "SocketId");
+
+                    b.HasIndex("SocketId");
+
+                    b.HasIndex("UploadSessionId");
+
+                    b.ToTable("AlgorithmJobUploads");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
                 {
                     b.Property<Guid>("JobId")
@@ -1145,11 +1165,10 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .HasColumnType("bit");
 
                     b.Property<string>("Prefix")
-                        .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
 
-                    b.HasKey("JobId", "SocketValueId", "IsOutput");
+                    b.HasKey("JobId", "SocketValueId", "IsOutput", "Prefix");
 
                     b.ToTable("ComponentJobValues");
                 });
@@ -1362,6 +1381,9 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
 
                     b.Property<Guid?>("GroundTruthId")
                         .HasColumnType("uniqueidentifier");
+
+                    b.Property<int>("InferenceStage")
+                        .HasColumnType("int");
 
                     b.Property<Guid>("JobId")
                         .HasColumnType("uniqueidentifier");
@@ -2219,6 +2241,21 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                         .WithOne()
                         .HasForeignKey("GrandChallenge.Domain.Algorithms.AlgorithmJob", "JobId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobUpload", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.Socket", null)
+                        .WithMany()
+                        .HasForeignKey("SocketId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 

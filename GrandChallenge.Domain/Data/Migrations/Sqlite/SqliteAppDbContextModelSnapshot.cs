@@ -195,6 +195,26 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.ToTable("AlgorithmJobs");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobUpload", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SocketId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UploadSessionId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("JobId", "SocketId");
+
+                    b.HasIndex("SocketId");
+
+                    b.HasIndex("UploadSessionId");
+
+                    b.ToTable("AlgorithmJobUploads");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobViewer", b =>
                 {
                     b.Property<Guid>("JobId")
@@ -1137,11 +1157,10 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Prefix")
-                        .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.HasKey("JobId", "SocketValueId", "IsOutput");
+                    b.HasKey("JobId", "SocketValueId", "IsOutput", "Prefix");
 
                     b.ToTable("ComponentJobValues");
                 });
@@ -1348,6 +1367,9 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
 
                     b.Property<Guid?>("GroundTruthId")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("InferenceStage")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("JobId")
                         .HasColumnType("TEXT");
@@ -2197,6 +2219,21 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                         .WithOne()
                         .HasForeignKey("GrandChallenge.Domain.Algorithms.AlgorithmJob", "JobId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.AlgorithmJobUpload", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Components.Socket", null)
+                        .WithMany()
+                        .HasForeignKey("SocketId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
