@@ -117,13 +117,29 @@ public class AlgorithmJob : IHasTimestamps
     /// input is still being imported (see <see cref="AlgorithmJobUpload"/>).
     /// </summary>
     public required string InputsKey { get; set; }
-    /// <summary>For system jobs: the evaluation the job produces predictions for, and the archive item it ran on.</summary>
+    /// <summary>
+    /// For system jobs: the evaluation that queued the job, and the archive item it ran on. Evaluations that reuse the
+    /// job are linked through <see cref="EvaluationAlgorithmJob"/> (the queuing one too).
+    /// </summary>
     public Guid? EvaluationId { get; set; }
     public Guid? ArchiveItemId { get; set; }
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Modified { get; set; }
 
     public static string InputsKeyOf(IEnumerable<long> socketValueIds) => string.Join(',', socketValueIds.Distinct().Order());
+}
+
+/// <summary>
+/// A case of an algorithm submission's evaluation and the system job whose outputs it uses: the job the evaluation
+/// queued, or an earlier successful system job of the same image and model on the same inputs, reused (as
+/// grand-challenge.org does across phases and re-evaluations).
+/// </summary>
+public class EvaluationAlgorithmJob
+{
+    public Guid EvaluationId { get; set; }
+    public Guid JobId { get; set; }
+    /// <summary>The case; items may be deleted later, the job's own values stay.</summary>
+    public Guid? ArchiveItemId { get; set; }
 }
 
 /// <summary>

@@ -19,7 +19,8 @@ public sealed record AlgorithmEvaluationProgress(int Done, int Total, int Failed
 /// <summary>
 /// Runs a submitted algorithm on the phase's hidden test cases before its evaluation (reference §8). The evaluation's
 /// job waits in Validating inputs — not claimable — while one case runs first as a smoke test; only when it succeeds
-/// are the other cases queued (all at once: the engine's queue limits parallelism to the node's slots). Any failure
+/// are the other cases queued. A case an earlier system job of the same image and model already ran successfully on the
+/// same inputs (another phase, a re-evaluation) reuses that job instead of running again (all at once: the engine's queue limits parallelism to the node's slots). Any failure
 /// cancels the cases still waiting and fails the evaluation with the case and its message. When every case succeeded,
 /// <c>predictions.json</c> and each job's outputs (under <c>&lt;job id&gt;/output</c>) become the evaluation's inputs and it
 /// is queued. Every step is idempotent and re-derived from the stored jobs, so a missed call is made good by the next
@@ -161,7 +162,7 @@ public sealed class AlgorithmEvaluationPipeline(
             waiting = await db.Evaluations.AsNoTracking()
                 .Where(e => db.ComponentJobs.Any(j => j.Id == e.JobId && j.Status == ComponentJobStatus.ValidatingInputs && j.Modified < before))
                 .Where(e => db.Submissions.Any(s => s.Id == e.SubmissionId && s.AlgorithmImageId != null))
-                .Where(e => !db.AlgorithmJobs.Any(a => a.EvaluationId == e.Id && db.ComponentJobs.Any(j => j.Id == a.JobId && active.Contains(j.Status))))
+                .Where(e => !db.EvaluationAlgorithmJobs.Any(l => l.EvaluationId == e.Id && db.ComponentJobs.Any(j => j.Id == l.JobId && active.Contains(j.Status))))
                 .Select(e => e.Id)
                 .ToListAsync(ct);
         }
@@ -185,8 +186,8 @@ public sealed class AlgorithmEvaluationPipeline(
 
     private static async Task<List<CaseJob>> JobsAsync(AppDbContext db, Guid evaluationId, CancellationToken ct)
     {
-        var rows = await db.AlgorithmJobs.AsNoTracking().Where(a => a.EvaluationId == evaluationId)
-            .Join(db.ComponentJobs, a => a.JobId, j => j.Id, (a, j) => new { a.JobId, a.ArchiveItemId, j.Status, j.ErrorMessage, j.Created })
+        var rows = await db.EvaluationAlgorithmJobs.AsNoTracking().Where(l => l.EvaluationId == evaluationId)
+            .Join(db.ComponentJobs, l => l.JobId, j => j.Id, (l, j) => new { l.JobId, l.ArchiveItemId, j.Status, j.ErrorMessage, j.Created })
             .GroupJoin(db.ArchiveItems, r => r.ArchiveItemId, i => i.Id, (r, items) => new { r, items })
             .SelectMany(x => x.items.DefaultIfEmpty(), (x, i) => new { x.r, Title = i == null ? null : i.Title })
             .ToListAsync(ct);
@@ -218,7 +219,7 @@ public sealed class AlgorithmEvaluationPipeline(
             return;
         }
 
-        var done = await db.AlgorithmJobs.Where(a => a.EvaluationId == evaluation.Id).Select(a => a.ArchiveItemId).ToListAsync(ct);
+        var done = await db.EvaluationAlgorithmJobs.Where(l => l.EvaluationId == evaluation.Id).Select(l => l.ArchiveItemId).ToListAsync(ct);
         var todo = cases.Where(c => !done.Contains(c.ItemId)).ToList();
         var stage = evaluation.InferenceStage;
         if (stage == InferenceStage.None)
@@ -228,6 +229,7 @@ public sealed class AlgorithmEvaluationPipeline(
 
         var model = submission.AlgorithmModelId is { } modelId ? await db.AlgorithmModels.AsNoTracking().FirstOrDefaultAsync(m => m.Id == modelId, ct) : null;
         var interfaces = await db.AlgorithmInterfaces.AsNoTracking().Where(i => phase.AlgorithmInterfaceIds.Contains(i.Id)).ToDictionaryAsync(i => i.Id, ct);
+        var reusable = await ReusableJobsAsync(db, image.Id, model?.Id, todo, ct);
         var next = stage == InferenceStage.None ? InferenceStage.SmokeTest : InferenceStage.AllCases;
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -242,8 +244,16 @@ public sealed class AlgorithmEvaluationPipeline(
             return;
         }
 
+        var created = 0;
         foreach (var @case in todo)
         {
+            if (reusable.TryGetValue(ReuseKey(@case), out var earlier))
+            {
+                db.EvaluationAlgorithmJobs.Add(new EvaluationAlgorithmJob { EvaluationId = evaluation.Id, JobId = earlier, ArchiveItemId = @case.ItemId });
+                continue;
+            }
+
+            created++;
             var job = new ComponentJob
             {
                 Kind = ComponentJobKind.Algorithm,
@@ -272,18 +282,43 @@ public sealed class AlgorithmEvaluationPipeline(
                 EvaluationId = evaluation.Id,
                 ArchiveItemId = @case.ItemId,
             });
+            db.EvaluationAlgorithmJobs.Add(new EvaluationAlgorithmJob { EvaluationId = evaluation.Id, JobId = job.Id, ArchiveItemId = @case.ItemId });
         }
 
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        if (created == 0)
+        {
+            // Every case of this stage was reused: no job will end to move the evaluation on, so move it on now.
+            await AdvanceAsync(evaluation.Id, ct: ct);
+            return;
+        }
+
         // One firing runs one job and then wakes one more, so a single wake-up would run the cases one after another:
         // wake as many as may run at once (each node's slots still bound what runs).
-        for (var i = 0; i < Math.Min(todo.Count, MaxWakeUps); i++)
+        for (var i = 0; i < Math.Min(created, MaxWakeUps); i++)
         {
             await Queue.TriggerAsync(ct: ct);
         }
 
         notifier.Publish(EvaluationTopics.Evaluations(evaluation.PhaseId), evaluation.PhaseId);
+    }
+
+    private static string ReuseKey(AlgorithmEvaluationCase @case) => $"{@case.InterfaceId}/{AlgorithmJob.InputsKeyOf(@case.ValueIds)}";
+
+    /// <summary>
+    /// Earlier successful system jobs of this image and model by interface and inputs (<see cref="ReuseKey"/>): their
+    /// cases are not run again.
+    /// </summary>
+    private static async Task<Dictionary<string, Guid>> ReusableJobsAsync(AppDbContext db, Guid imageId, Guid? modelId, IEnumerable<AlgorithmEvaluationCase> cases, CancellationToken ct)
+    {
+        var keys = cases.Select(c => AlgorithmJob.InputsKeyOf(c.ValueIds)).Distinct().ToList();
+        var jobs = await db.AlgorithmJobs.AsNoTracking()
+            .Where(a => a.EvaluationId != null && a.AlgorithmImageId == imageId && a.AlgorithmModelId == modelId && keys.Contains(a.InputsKey)
+                        && db.ComponentJobs.Any(j => j.Id == a.JobId && j.Status == ComponentJobStatus.Succeeded))
+            .Select(a => new { a.InterfaceId, a.InputsKey, a.JobId, a.Created })
+            .ToListAsync(ct);
+        return jobs.GroupBy(j => $"{j.InterfaceId}/{j.InputsKey}").ToDictionary(g => g.Key, g => g.OrderBy(j => j.Created).First().JobId);
     }
 
     /// <summary>Gives the evaluation <c>predictions.json</c> and every job's outputs, and queues it.</summary>
@@ -294,8 +329,9 @@ public sealed class AlgorithmEvaluationPipeline(
         var valueIds = jobs.Values.SelectMany(j => j.Values).Select(v => v.SocketValueId).Distinct().ToList();
         var stored = await db.SocketValues.AsNoTracking().Include(v => v.Socket).Include(v => v.Image)
             .Where(v => valueIds.Contains(v.Id)).ToDictionaryAsync(v => v.Id, ct);
-        var imageRef = await db.AlgorithmJobs.AsNoTracking().Where(a => a.EvaluationId == evaluation.Id)
-            .Join(db.ContainerImages, a => a.AlgorithmImageId, i => i.Id, (a, i) => i.ImageSha256).FirstOrDefaultAsync(ct);
+        var imageRef = await db.EvaluationAlgorithmJobs.AsNoTracking().Where(l => l.EvaluationId == evaluation.Id)
+            .Join(db.AlgorithmJobs, l => l.JobId, a => a.JobId, (l, a) => a.AlgorithmImageId)
+            .Join(db.ContainerImages, id => id, i => i.Id, (id, i) => i.ImageSha256).FirstOrDefaultAsync(ct);
 
         StagedInput Staged(ComponentJobValue v) =>
             new(stored[v.SocketValueId].Socket!, stored[v.SocketValueId], stored[v.SocketValueId].Image is { } image ? new InputImage(image.Id, image.Name, "") : null);
@@ -391,10 +427,10 @@ public sealed class AlgorithmEvaluationObserver(IServiceProvider services, IDbCo
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             evaluationId = kind == ComponentJobKind.Algorithm
-                ? await db.AlgorithmJobs.Where(a => a.JobId == jobId).Select(a => a.EvaluationId).FirstOrDefaultAsync(ct)
+                ? await db.EvaluationAlgorithmJobs.Where(l => l.JobId == jobId).Select(l => (Guid?)l.EvaluationId).FirstOrDefaultAsync(ct)
                 // A cancelled or failed evaluation stops the cases still waiting.
                 : status != ComponentJobStatus.Succeeded
-                    ? await db.Evaluations.Where(e => e.JobId == jobId && db.AlgorithmJobs.Any(a => a.EvaluationId == e.Id)).Select(e => (Guid?)e.Id).FirstOrDefaultAsync(ct)
+                    ? await db.Evaluations.Where(e => e.JobId == jobId && db.EvaluationAlgorithmJobs.Any(l => l.EvaluationId == e.Id)).Select(e => (Guid?)e.Id).FirstOrDefaultAsync(ct)
                     : null;
         }
 

@@ -1,4 +1,5 @@
 using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Evaluations;
@@ -14,11 +15,12 @@ public sealed record AlgorithmSubmissionChoice(Algorithm Algorithm, ContainerIma
 /// The rules an algorithm image must pass to be submitted to a phase (reference §8, <c>evaluation/forms.py</c>): only
 /// the algorithm's editors submit it; it is ready to run; the algorithm implements every interface of the phase and asks
 /// for no more memory than the phase allows; the phase has test cases; the same image and model were never submitted to
-/// the phase before.
+/// the phase before; no evaluation of the same image is in progress anywhere.
 /// </summary>
 public static class AlgorithmSubmissionRules
 {
     public const string Field = "algorithm_image";
+    public const string BusyMessage = "An evaluation of this image is already in progress in another phase. Submit it again once that has finished: cases it ran on are not run twice.";
 
     public static async Task<Result<AlgorithmSubmissionChoice>> CheckAsync(
         AppDbContext db, IPermissionService permissions, Actor actor, Phase phase, Guid imageId, CancellationToken ct = default)
@@ -72,6 +74,16 @@ public static class AlgorithmSubmissionRules
         {
             return Result<AlgorithmSubmissionChoice>.Invalid(Field,
                 "This image and model have already been submitted to this phase. Upload a new image or model to submit again.");
+        }
+
+        // One evaluation of an image at a time: the next one then reuses its successful cases instead of running them twice.
+        var ended = new[] { ComponentJobStatus.Succeeded, ComponentJobStatus.Failed, ComponentJobStatus.Cancelled };
+        var busy = await db.Evaluations.AsNoTracking()
+            .Where(e => db.Submissions.Any(s => s.Id == e.SubmissionId && s.AlgorithmImageId == image.Id))
+            .AnyAsync(e => db.ComponentJobs.Any(j => j.Id == e.JobId && !ended.Contains(j.Status)), ct);
+        if (busy)
+        {
+            return Result<AlgorithmSubmissionChoice>.Invalid(Field, BusyMessage);
         }
 
         return Result<AlgorithmSubmissionChoice>.Ok(new AlgorithmSubmissionChoice(algorithm, image, model));

@@ -182,7 +182,8 @@ public sealed class AlgorithmSubmissionService(
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var phase = await db.Phases.AsNoTracking().SingleAsync(p => p.Id == view.PhaseId, ct);
-        var algorithmId = await db.AlgorithmJobs.Where(a => a.EvaluationId == evaluationId).Select(a => (Guid?)a.AlgorithmId).FirstOrDefaultAsync(ct);
+        var linked = db.EvaluationAlgorithmJobs.Where(l => l.EvaluationId == evaluationId);
+        var algorithmId = await db.AlgorithmJobs.Where(a => linked.Any(l => l.JobId == a.JobId)).Select(a => (Guid?)a.AlgorithmId).FirstOrDefaultAsync(ct);
         var seesJobs = view.IsAdminView || (phase.GiveAlgorithmEditorsJobViewPermissions && algorithmId is { } id && await IsEditorAsync(actor, id, ct));
         var seesLogsOnly = !seesJobs && phase.ShowParticipantLogs && actor.UserId is { } user && view.CreatorId == user;
         if (!seesJobs && !seesLogsOnly)
@@ -190,7 +191,7 @@ public sealed class AlgorithmSubmissionService(
             return new EvaluationCaseJobs(progress, []);
         }
 
-        var cases = await db.AlgorithmJobs.AsNoTracking().Where(a => a.EvaluationId == evaluationId)
+        var cases = await linked.AsNoTracking()
             .GroupJoin(db.ArchiveItems, a => a.ArchiveItemId, i => i.Id, (a, items) => new { a, items })
             .SelectMany(x => x.items.DefaultIfEmpty(), (x, i) => new { x.a.JobId, x.a.ArchiveItemId, Title = i == null ? null : i.Title })
             .ToListAsync(ct);
@@ -226,9 +227,20 @@ public sealed class AlgorithmSubmissionService(
             return true;
         }
 
-        var phase = await db.Evaluations.Where(e => e.Id == job.EvaluationId).Join(db.Phases, e => e.PhaseId, p => p.Id, (e, p) => p).SingleAsync(ct);
-        return await permissions.CanAsync(actor, Permissions.ChangeChallenge, phase.ChallengeId, ct)
-               || (phase.GiveAlgorithmEditorsJobViewPermissions && await IsEditorAsync(actor, job.AlgorithmId, ct));
+        // Any evaluation using the job (the one that queued it and those that reused it) grants its phase's view.
+        var phases = await db.EvaluationAlgorithmJobs.Where(l => l.JobId == jobId)
+            .Join(db.Evaluations, l => l.EvaluationId, e => e.Id, (l, e) => e.PhaseId)
+            .Join(db.Phases, id => id, p => p.Id, (id, p) => p).Distinct().ToListAsync(ct);
+        foreach (var phase in phases)
+        {
+            if (await permissions.CanAsync(actor, Permissions.ChangeChallenge, phase.ChallengeId, ct)
+                || (phase.GiveAlgorithmEditorsJobViewPermissions && await IsEditorAsync(actor, job.AlgorithmId, ct)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public async Task<PhaseAlgorithmLinks> LinksAsync(Phase phase, CancellationToken ct = default)
@@ -256,13 +268,13 @@ public sealed class AlgorithmEvaluationImageVisibility(IPermissionService permis
     {
         var adminOf = permissions.ObjectIdsWithRole(db, actor, ObjectKinds.Challenge, ObjectRoles.Admin);
         var editorOf = permissions.ObjectIdsWithRole(db, actor, ObjectKinds.Algorithm, ObjectRoles.Editor);
-        var asAdmin = db.AlgorithmJobs
-            .Where(a => db.Evaluations.Any(e => e.Id == a.EvaluationId && db.Phases.Any(p => p.Id == e.PhaseId && adminOf.Contains(p.ChallengeId))))
-            .Select(a => a.JobId);
-        var asEditor = db.AlgorithmJobs
-            .Where(a => editorOf.Contains(a.AlgorithmId)
-                        && db.Evaluations.Any(e => e.Id == a.EvaluationId && db.Phases.Any(p => p.Id == e.PhaseId && p.GiveAlgorithmEditorsJobViewPermissions)))
-            .Select(a => a.JobId);
+        var asAdmin = db.EvaluationAlgorithmJobs
+            .Where(l => db.Evaluations.Any(e => e.Id == l.EvaluationId && db.Phases.Any(p => p.Id == e.PhaseId && adminOf.Contains(p.ChallengeId))))
+            .Select(l => l.JobId);
+        var asEditor = db.EvaluationAlgorithmJobs
+            .Where(l => db.AlgorithmJobs.Any(a => a.JobId == l.JobId && editorOf.Contains(a.AlgorithmId))
+                        && db.Evaluations.Any(e => e.Id == l.EvaluationId && db.Phases.Any(p => p.Id == e.PhaseId && p.GiveAlgorithmEditorsJobViewPermissions)))
+            .Select(l => l.JobId);
         var values = db.ComponentJobValues.Where(v => asAdmin.Contains(v.JobId) || (v.IsOutput && asEditor.Contains(v.JobId))).Select(v => v.SocketValueId);
         return db.SocketValues.Where(v => values.Contains(v.Id) && v.ImageId != null).Select(v => v.ImageId!.Value);
     }

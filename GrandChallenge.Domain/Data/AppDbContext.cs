@@ -60,6 +60,7 @@ public abstract class AppDbContext(DbContextOptions options)
     public DbSet<AlgorithmJob> AlgorithmJobs => Set<AlgorithmJob>();
     public DbSet<AlgorithmJobViewer> AlgorithmJobViewers => Set<AlgorithmJobViewer>();
     public DbSet<AlgorithmJobUpload> AlgorithmJobUploads => Set<AlgorithmJobUpload>();
+    public DbSet<EvaluationAlgorithmJob> EvaluationAlgorithmJobs => Set<EvaluationAlgorithmJob>();
     public DbSet<AlgorithmPermissionRequest> AlgorithmPermissionRequests => Set<AlgorithmPermissionRequest>();
 
     protected override void OnModelCreating(ModelBuilder builder)

@@ -38,7 +38,7 @@ public sealed class MigrationTests
     }
 
     [Fact]
-    public async Task Upgrading_moves_the_algorithm_shortcuts_into_their_columns()
+    public async Task Upgrading_moves_the_algorithm_shortcuts_into_their_columns_and_links_system_jobs()
     {
         var path = Path.Combine(Path.GetTempPath(), $"gc-upgrade-{Guid.NewGuid():N}.db");
         try
@@ -55,7 +55,7 @@ public sealed class MigrationTests
             await InsertAsync(db, "ComponentJobs", ("Id", "WAITING"), ("Status", "ValidatingInputs"), ("Attempt", 0));
             await InsertAsync(db, "AlgorithmJobs", ("JobId", "WAITING"), ("InputsKey", "pending:0123=4"));
             await InsertAsync(db, "ComponentJobs", ("Id", "DONE"), ("Status", "Succeeded"), ("Attempt", 1));
-            await InsertAsync(db, "AlgorithmJobs", ("JobId", "DONE"), ("InputsKey", "5,6"));
+            await InsertAsync(db, "AlgorithmJobs", ("JobId", "DONE"), ("InputsKey", "5,6"), ("EvaluationId", "E1"), ("ArchiveItemId", "ITEM"));
 
             await migrator.MigrateAsync();
 
@@ -63,10 +63,13 @@ public sealed class MigrationTests
             (await ScalarAsync(db, "SELECT \"Attempt\" FROM \"ComponentJobs\" WHERE \"Id\" = 'EVALJOB'")).Should().Be(0L);
             (await ScalarAsync(db, "SELECT \"Status\" FROM \"ComponentJobs\" WHERE \"Id\" = 'WAITING'")).Should().Be("Failed");
             (await ScalarAsync(db, "SELECT \"ErrorMessage\" FROM \"ComponentJobs\" WHERE \"Id\" = 'WAITING'"))
-                .Should().Be(GrandChallenge.Domain.Data.Migrations.AlgorithmShortcutsUpgrade.WaitingJobMessage);
+                .Should().Be(GrandChallenge.Domain.Data.Migrations.AlgorithmUpgrades.WaitingJobMessage);
             (await ScalarAsync(db, "SELECT \"InputsKey\" FROM \"AlgorithmJobs\" WHERE \"JobId\" = 'WAITING'")).Should().Be("");
             (await ScalarAsync(db, "SELECT \"Status\" || ':' || \"Attempt\" FROM \"ComponentJobs\" WHERE \"Id\" = 'DONE'")).Should().Be("Succeeded:1", "other jobs are untouched");
             (await ScalarAsync(db, "SELECT \"InputsKey\" FROM \"AlgorithmJobs\" WHERE \"JobId\" = 'DONE'")).Should().Be("5,6");
+            (await ScalarAsync(db, "SELECT \"EvaluationId\" || '/' || \"ArchiveItemId\" FROM \"EvaluationAlgorithmJobs\" WHERE \"JobId\" = 'DONE'"))
+                .Should().Be("E1/ITEM", "system jobs are linked to the evaluation that queued them");
+            (await ScalarAsync(db, "SELECT COUNT(*) FROM \"EvaluationAlgorithmJobs\"")).Should().Be(1L, "user jobs are not linked");
         }
         finally
         {

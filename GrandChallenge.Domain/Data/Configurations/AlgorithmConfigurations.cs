@@ -73,6 +73,17 @@ public sealed class AlgorithmJobConfiguration : IEntityTypeConfiguration<Algorit
     }
 }
 
+public sealed class EvaluationAlgorithmJobConfiguration : IEntityTypeConfiguration<EvaluationAlgorithmJob>
+{
+    public void Configure(EntityTypeBuilder<EvaluationAlgorithmJob> builder)
+    {
+        builder.HasKey(l => new { l.EvaluationId, l.JobId });
+        builder.HasOne<Evaluation>().WithMany().HasForeignKey(l => l.EvaluationId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<AlgorithmJob>().WithMany().HasForeignKey(l => l.JobId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasIndex(l => l.JobId);
+    }
+}
+
 public sealed class AlgorithmJobUploadConfiguration : IEntityTypeConfiguration<AlgorithmJobUpload>
 {
     public void Configure(EntityTypeBuilder<AlgorithmJobUpload> builder)

@@ -134,6 +134,37 @@ public abstract class AlgorithmPhaseFlowTestsBase(AlgorithmPhaseWorld world)
     }
 
     [Fact]
+    public async Task A_second_phase_on_the_same_cases_reuses_the_jobs_and_waits_until_the_first_evaluation_ended()
+    {
+        var (archive, _) = await world.CreateArchiveAsync(0.25, 0.75);
+        var first = await world.CreatePhaseAsync(archive);
+        var second = await world.CreatePhaseAsync(archive);
+        var (_, image) = await world.CreateAlgorithmWithImageAsync(world.Alice, world.AliceUser, first);
+
+        var submission = await AlgorithmPhaseWorld.SubmitOkAsync(world.Alice, first, image);
+        var busy = await AlgorithmPhaseWorld.SubmitAsync(world.Alice, second, image);
+        busy.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await busy.Content.ReadAsStringAsync()).Should().Contain(AlgorithmSubmissionRules.BusyMessage);
+        world.Db(db => db.Submissions.Count(s => s.PhaseId == Guid.Parse(second))).Should().Be(0, "a refused submission changes nothing");
+        var firstEvaluation = await EvaluationWorld.WaitForEvaluationAsync(world.Alice, submission, seconds: 180);
+        firstEvaluation.GetProperty("status").GetString().Should().Be("Succeeded", firstEvaluation.GetProperty("error_message").ToString());
+
+        var again = await AlgorithmPhaseWorld.SubmitOkAsync(world.Alice, second, image);
+        var secondEvaluation = await EvaluationWorld.WaitForEvaluationAsync(world.Alice, again, seconds: 180);
+
+        secondEvaluation.GetProperty("status").GetString().Should().Be("Succeeded", secondEvaluation.GetProperty("error_message").ToString());
+        secondEvaluation.GetProperty("metrics").GetProperty("score").GetDouble().Should().BeApproximately(0.5, 1e-6);
+        secondEvaluation.GetProperty("metrics").GetProperty("cases").GetInt32().Should().Be(2);
+        var (firstId, secondId) = (Guid.Parse(firstEvaluation.GetProperty("pk").GetString()!), Guid.Parse(secondEvaluation.GetProperty("pk").GetString()!));
+        world.Db(db => db.AlgorithmJobs.Count(a => a.EvaluationId == secondId)).Should().Be(0, "no case ran again");
+        var firstJobs = world.Db(db => db.EvaluationAlgorithmJobs.Where(l => l.EvaluationId == firstId).Select(l => l.JobId).ToList());
+        world.Db(db => db.EvaluationAlgorithmJobs.Where(l => l.EvaluationId == secondId).Select(l => l.JobId).ToList()).Should().BeEquivalentTo(firstJobs);
+        var progress = (await world.Alice.GetFromJsonAsync<JsonElement>($"/api/v1/evaluations/{secondId}/algorithm-jobs/")).GetProperty("progress");
+        progress.GetProperty("done").GetInt32().Should().Be(2);
+        (await world.Admin.GetFromJsonAsync<JsonElement>($"/api/v1/evaluations/{secondId}/algorithm-jobs/")).GetProperty("results").GetArrayLength().Should().Be(2);
+    }
+
+    [Fact]
     public async Task When_the_first_case_fails_no_other_case_is_ever_run_and_the_evaluation_names_the_case()
     {
         var (archive, _) = await world.CreateArchiveAsync(-1, 0.5, 0.5);

@@ -27,7 +27,7 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                 table: "ComponentJobValues",
                 columns: new[] { "JobId", "SocketValueId", "IsOutput", "Prefix" });
 
-            AlgorithmShortcutsUpgrade.Up(migrationBuilder);
+            AlgorithmUpgrades.MoveShortcutsToColumns(migrationBuilder);
 
             migrationBuilder.CreateTable(
                 name: "AlgorithmJobUploads",

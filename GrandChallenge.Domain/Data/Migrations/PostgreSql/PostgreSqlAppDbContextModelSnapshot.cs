@@ -324,6 +324,24 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.ToTable("AlgorithmPermissionRequests");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.EvaluationAlgorithmJob", b =>
+                {
+                    b.Property<Guid>("EvaluationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ArchiveItemId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("EvaluationId", "JobId");
+
+                    b.HasIndex("JobId");
+
+                    b.ToTable("EvaluationAlgorithmJobs");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2292,6 +2310,21 @@ namespace GrandChallenge.Domain.Data.Migrations.PostgreSql
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.EvaluationAlgorithmJob", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Evaluation", null)
+                        .WithMany()
+                        .HasForeignKey("EvaluationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

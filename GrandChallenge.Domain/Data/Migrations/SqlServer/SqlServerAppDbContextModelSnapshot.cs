@@ -324,6 +324,24 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.ToTable("AlgorithmPermissionRequests");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.EvaluationAlgorithmJob", b =>
+                {
+                    b.Property<Guid>("EvaluationId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid?>("ArchiveItemId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("EvaluationId", "JobId");
+
+                    b.HasIndex("JobId");
+
+                    b.ToTable("EvaluationAlgorithmJobs");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2299,6 +2317,21 @@ namespace GrandChallenge.Domain.Data.Migrations.SqlServer
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.EvaluationAlgorithmJob", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Evaluation", null)
+                        .WithMany()
+                        .HasForeignKey("EvaluationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

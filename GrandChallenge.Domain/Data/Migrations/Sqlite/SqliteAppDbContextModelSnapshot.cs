@@ -317,6 +317,24 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.ToTable("AlgorithmPermissionRequests");
                 });
 
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.EvaluationAlgorithmJob", b =>
+                {
+                    b.Property<Guid>("EvaluationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ArchiveItemId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("EvaluationId", "JobId");
+
+                    b.HasIndex("JobId");
+
+                    b.ToTable("EvaluationAlgorithmJobs");
+                });
+
             modelBuilder.Entity("GrandChallenge.Domain.Archives.Archive", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2277,6 +2295,21 @@ namespace GrandChallenge.Domain.Data.Migrations.Sqlite
                     b.HasOne("GrandChallenge.Domain.Identity.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("GrandChallenge.Domain.Algorithms.EvaluationAlgorithmJob", b =>
+                {
+                    b.HasOne("GrandChallenge.Domain.Evaluations.Evaluation", null)
+                        .WithMany()
+                        .HasForeignKey("EvaluationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("GrandChallenge.Domain.Algorithms.AlgorithmJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
