@@ -39,10 +39,13 @@ public sealed class ComponentJobExecutor(
     /// <summary>Claims the fairest pending job, if any, and runs it. Returns the job id run, or null when there was none.</summary>
     public async Task<Guid?> RunNextAsync(string claimToken, CancellationToken shutdown)
     {
+        var timer = new StageTimer(logger, claimToken);
         await _slots.WaitAsync(shutdown);
+        timer.Lap("wait for a slot");
         try
         {
             var job = await store.ClaimNextAsync(claimToken, node.Name, workerOptions.Value.MaxRunningJobsPerUser, shutdown);
+            timer.Lap(job is null ? "find nothing to claim" : "claim");
             if (job is null)
             {
                 return null;
@@ -86,19 +89,20 @@ public sealed class ComponentJobExecutor(
     {
         var directory = JobDirectory(job.Id);
         var spec = BuildSpec(job, directory);
+        var timer = new StageTimer(logger, spec.JobId);
         var handedBack = false;
         try
         {
             var result = job.Status switch
             {
-                ComponentJobStatus.Provisioned => await ProvisionAndRunAsync(job, spec, shutdown),
+                ComponentJobStatus.Provisioned => await ProvisionAndRunAsync(job, spec, timer, shutdown),
                 ComponentJobStatus.Executing => await ResumeAsync(job, spec, shutdown),
                 _ => null,
             };
 
             if (job.Status == ComponentJobStatus.Executed || result is { Succeeded: true })
             {
-                await FinishOutputsAsync(job, spec.OutputDirectory, shutdown);
+                await FinishOutputsAsync(job, spec.OutputDirectory, timer, shutdown);
             }
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
@@ -130,11 +134,12 @@ public sealed class ComponentJobExecutor(
             if (!handedBack)
             {
                 TryDelete(directory);
+                timer.Lap("delete the job folder");
             }
         }
     }
 
-    private async Task<ContainerRunResult?> ProvisionAndRunAsync(ComponentJob job, ContainerRunSpec spec, CancellationToken shutdown)
+    private async Task<ContainerRunResult?> ProvisionAndRunAsync(ComponentJob job, ContainerRunSpec spec, StageTimer timer, CancellationToken shutdown)
     {
         TryDelete(Path.GetDirectoryName(spec.InputDirectory)!);
         Directory.CreateDirectory(spec.InputDirectory);
@@ -144,6 +149,7 @@ public sealed class ComponentJobExecutor(
             await UnpackAsync(mount.BlobKey, hostPath, shutdown);
         }
 
+        timer.Lap("stage inputs");
         var started = clock.GetUtcNow();
         if (!await store.TransitionAsync(job.Id, ComponentJobStatus.Provisioned, ComponentJobStatus.Executing,
                 s => s.SetProperty(j => j.StartedAt, started), shutdown))
@@ -152,13 +158,19 @@ public sealed class ComponentJobExecutor(
         }
 
         Publish(job.Id, ComponentJobStatus.Executing);
-        return await RunWatchingCancellationAsync(job, async ct => await runner.RunAsync(spec, line => PublishLog(job.Id, line), ct, shutdown), shutdown);
+        timer.Lap("store Executing");
+        return await RunWatchingCancellationAsync(job, async ct =>
+        {
+            var result = await runner.RunAsync(spec, line => PublishLog(job.Id, line), ct, shutdown);
+            timer.Lap("run the container");
+            return result;
+        }, shutdown, timer);
     }
 
     private async Task<ContainerRunResult?> ResumeAsync(ComponentJob job, ContainerRunSpec spec, CancellationToken shutdown)
     {
         var result = await RunWatchingCancellationAsync(job,
-            ct => runner.ResumeAsync(spec, job.StartedAt ?? clock.GetUtcNow(), line => PublishLog(job.Id, line), ct, shutdown), shutdown);
+            ct => runner.ResumeAsync(spec, job.StartedAt ?? clock.GetUtcNow(), line => PublishLog(job.Id, line), ct, shutdown), shutdown, null);
         if (result is null)
         {
             await FailAsync(job.Id, [ComponentJobStatus.Executing],
@@ -169,7 +181,7 @@ public sealed class ComponentJobExecutor(
     }
 
     private async Task<ContainerRunResult?> RunWatchingCancellationAsync(
-        ComponentJob job, Func<CancellationToken, Task<ContainerRunResult?>> run, CancellationToken shutdown)
+        ComponentJob job, Func<CancellationToken, Task<ContainerRunResult?>> run, CancellationToken shutdown, StageTimer? timer)
     {
         using var cancel = new CancellationTokenSource();
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
@@ -183,6 +195,7 @@ public sealed class ComponentJobExecutor(
         {
             await stopWatching.CancelAsync();
             await watch;
+            timer?.Lap("stop watching for cancellation");
         }
 
         if (result is null)
@@ -204,6 +217,7 @@ public sealed class ComponentJobExecutor(
             Publish(job.Id, ComponentJobStatus.Executed);
         }
 
+        timer?.Lap("store the run and Executed");
         return result;
     }
 
@@ -226,9 +240,10 @@ public sealed class ComponentJobExecutor(
         }
     }
 
-    private async Task FinishOutputsAsync(ComponentJob job, string outputDirectory, CancellationToken ct)
+    private async Task FinishOutputsAsync(ComponentJob job, string outputDirectory, StageTimer timer, CancellationToken ct)
     {
         var outputs = await io.ReadOutputsAsync(job, outputDirectory, ct);
+        timer.Lap("read outputs");
         if (outputs.Error is not null)
         {
             await FailAsync(job.Id, [ComponentJobStatus.Executed], outputs.Error, outputs.Details);
@@ -239,6 +254,8 @@ public sealed class ComponentJobExecutor(
         {
             Publish(job.Id, ComponentJobStatus.Succeeded);
         }
+
+        timer.Lap("store Succeeded and tell the observers");
     }
 
     private Task RecordRunAsync(Guid jobId, ContainerRunResult result) =>

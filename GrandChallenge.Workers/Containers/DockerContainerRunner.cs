@@ -29,23 +29,28 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
 
     public async Task<ContainerRunResult> RunAsync(ContainerRunSpec spec, Action<LogLine>? logs = null, CancellationToken ct = default, CancellationToken abandon = default)
     {
+        var timer = new StageTimer(logger, spec.JobId);
         PrepareOutputDirectory(spec.OutputDirectory);
         await RemoveIfPresentAsync(ContainerName(spec.JobId));
+        timer.Lap("engine: remove a leftover container");
 
         // A cancellation (ct) asked for while the container is created or started must not abort those calls half-way:
         // that surfaced as an unexpected error (job Failed) instead of Cancelled. Supervision sees ct and stops it.
         var created = await Docker.Containers.CreateContainerAsync(CreateParameters(spec), abandon);
+        timer.Lap("engine: create");
         try
         {
             var started = clock.GetUtcNow();
             await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), abandon);
-            return await SuperviseAsync(created.ID, spec, started, logs, ct, abandon);
+            timer.Lap("engine: start");
+            return await SuperviseAsync(created.ID, spec, started, logs, ct, abandon, timer);
         }
         finally
         {
             if (!abandon.IsCancellationRequested)
             {
                 await RemoveQuietlyAsync(created.ID);
+                timer.Lap("engine: remove");
             }
         }
     }
@@ -69,7 +74,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
                 await Docker.Containers.StartContainerAsync(container.ID, new ContainerStartParameters(), abandon);
             }
 
-            return await SuperviseAsync(container.ID, spec, startedAt, logs, ct, abandon);
+            return await SuperviseAsync(container.ID, spec, startedAt, logs, ct, abandon, new StageTimer(logger, spec.JobId));
         }
         finally
         {
@@ -137,7 +142,8 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         };
     }
 
-    private async Task<ContainerRunResult> SuperviseAsync(string id, ContainerRunSpec spec, DateTimeOffset startedAt, Action<LogLine>? logs, CancellationToken ct, CancellationToken abandon)
+    private async Task<ContainerRunResult> SuperviseAsync(
+        string id, ContainerRunSpec spec, DateTimeOffset startedAt, Action<LogLine>? logs, CancellationToken ct, CancellationToken abandon, StageTimer timer)
     {
         using var stopFollowing = new CancellationTokenSource();
         var collector = new LogCollector(logs);
@@ -154,6 +160,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         try
         {
             await Docker.Containers.WaitContainerAsync(id, linked.Token);
+            timer.Lap("engine: wait for the exit");
         }
         catch (OperationCanceledException) when (abandon.IsCancellationRequested)
         {
@@ -171,6 +178,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         try
         {
             state = (await Docker.Containers.InspectContainerAsync(id, CancellationToken.None)).State;
+            timer.Lap("engine: inspect");
         }
         catch (DockerContainerNotFoundException)
         {
@@ -180,10 +188,12 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
 
         // The log stream ends with the container; stats and the output watch are stopped here.
         await Task.WhenAny(logTask, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+        timer.Lap("engine: end of the log stream");
         await stopFollowing.CancelAsync();
         // The engine may keep a stats stream open for a stopped container and the client does not always notice the
         // cancellation; it ends when the container is removed, so it is not waited for beyond a moment.
         await Task.WhenAny(Task.WhenAll(statsTask, outputWatch), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        timer.Lap("engine: end of the stats stream and output watch");
 
         var result = new ContainerRunResult
         {
@@ -209,6 +219,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         }
 
         var (outputs, error) = CollectOutputs(spec.OutputDirectory, spec.MaxOutputBytes);
+        timer.Lap("collect outputs");
         return result with { Outputs = outputs, PlatformError = error };
     }
 
