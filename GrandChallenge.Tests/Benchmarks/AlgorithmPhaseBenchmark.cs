@@ -40,6 +40,7 @@ public sealed class AlgorithmPhaseBenchmark(AlgorithmPhaseWorld world, ITestOutp
         var slots = world.App.Services.GetRequiredService<IOptions<WorkersOptions>>().Value.Slots;
         var load = LoadAverage();
 
+        var submittedAt = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         var submission = await AlgorithmPhaseWorld.SubmitOkAsync(world.Alice, phase, image);
         while (true)
@@ -58,16 +59,30 @@ public sealed class AlgorithmPhaseBenchmark(AlgorithmPhaseWorld world, ITestOutp
         }
 
         var wall = stopwatch.Elapsed.TotalSeconds;
+        var seenAt = submittedAt + stopwatch.Elapsed;
         var submissionId = Guid.Parse(submission);
-        var (algorithmMs, evaluationMs, jobs, platformPerCaseMs) = world.Db(db =>
+        var (algorithmMs, evaluationMs, jobs, platformPerCaseMs, timeline) = world.Db(db =>
         {
             var evaluation = db.Evaluations.Single(x => x.SubmissionId == submissionId);
             var ids = db.AlgorithmJobs.Where(a => a.EvaluationId == evaluation.Id).Select(a => a.JobId).ToList();
-            var runs = db.ComponentJobs.Where(j => ids.Contains(j.Id)).Select(j => new { j.ExecDurationMs, j.ClaimedAt, j.CompletedAt }).ToList();
-            var method = db.ComponentJobs.Where(j => j.Id == evaluation.JobId).Select(j => j.ExecDurationMs ?? 0).Single();
+            var runs = db.ComponentJobs.Where(j => ids.Contains(j.Id)).Select(j => new { j.ExecDurationMs, j.ClaimedAt, j.CompletedAt }).ToList()
+                .OrderBy(r => r.ClaimedAt).ToList();
+            var method = db.ComponentJobs.Where(j => j.Id == evaluation.JobId).Select(j => new { j.ExecDurationMs, j.ClaimedAt, j.CompletedAt }).Single();
             // Claimed → Succeeded: what a case holds a slot for, the container's own run time included.
-            var held = runs.Where(r => r.ClaimedAt != null && r.CompletedAt != null).Select(r => (r.CompletedAt!.Value - r.ClaimedAt!.Value).TotalMilliseconds).ToList();
-            return (runs.Sum(r => r.ExecDurationMs ?? 0), method, ids.Count, Median(held));
+            var held = runs.Select(r => (r.CompletedAt!.Value - r.ClaimedAt!.Value).TotalMilliseconds).ToList();
+            var smoke = runs[0];
+            var lastCase = runs.Max(r => r.CompletedAt!.Value);
+            static double Seconds(DateTimeOffset from, DateTimeOffset to) => Math.Round((to - from).TotalSeconds, 2);
+            var stages = new
+            {
+                submission_to_smoke_test_claimed = Seconds(submittedAt, smoke.ClaimedAt!.Value),
+                smoke_test_claimed_to_succeeded = Seconds(smoke.ClaimedAt!.Value, smoke.CompletedAt!.Value),
+                smoke_test_succeeded_to_last_case_succeeded = Seconds(smoke.CompletedAt!.Value, lastCase),
+                last_case_to_evaluation_claimed = Seconds(lastCase, method.ClaimedAt!.Value),
+                evaluation_claimed_to_succeeded = Seconds(method.ClaimedAt!.Value, method.CompletedAt!.Value),
+                evaluation_succeeded_to_leaderboard_seen = Seconds(method.CompletedAt!.Value, seenAt),
+            };
+            return (runs.Sum(r => r.ExecDurationMs ?? 0), method.ExecDurationMs ?? 0, ids.Count, Median(held), stages);
         });
         var containers = (algorithmMs + evaluationMs) / 1000.0;
         // The smoke test and the evaluation run alone; the other cases share the slots.
@@ -97,6 +112,7 @@ public sealed class AlgorithmPhaseBenchmark(AlgorithmPhaseWorld world, ITestOutp
             ratio_wall_to_engine_only = Math.Round(wall / engine.Wall, 2),
             runner_only_wall_s = Math.Round(runner.Wall, 2),
             ratio_wall_to_runner_only = Math.Round(wall / runner.Wall, 2),
+            timeline_s = timeline,
             per_case_slot_ms = new
             {
                 platform_claimed_to_succeeded = Math.Round(platformPerCaseMs),

@@ -42,23 +42,17 @@ public sealed class ComponentJobExecutor(
         var timer = new StageTimer(logger, claimToken);
         await _slots.WaitAsync(shutdown);
         timer.Lap("wait for a slot");
-        try
+        using var slot = new Slot(_slots);
+        var job = await store.ClaimNextAsync(claimToken, node.Name, workerOptions.Value.MaxRunningJobsPerUser, shutdown);
+        timer.Lap(job is null ? "find nothing to claim" : "claim");
+        if (job is null)
         {
-            var job = await store.ClaimNextAsync(claimToken, node.Name, workerOptions.Value.MaxRunningJobsPerUser, shutdown);
-            timer.Lap(job is null ? "find nothing to claim" : "claim");
-            if (job is null)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            Publish(job.Id, ComponentJobStatus.Provisioned);
-            await ExecuteAsync(job, shutdown);
-            return job.Id;
-        }
-        finally
-        {
-            _slots.Release();
-        }
+        Publish(job.Id, ComponentJobStatus.Provisioned);
+        await ExecuteAsync(job, slot, shutdown);
+        return job.Id;
     }
 
     /// <summary>Finishes the job a firing had claimed before its worker stopped.</summary>
@@ -72,20 +66,14 @@ public sealed class ComponentJobExecutor(
 
         logger.LogInformation("Recovering job {Job} in status {Status}", job.Id, job.Status);
         await _slots.WaitAsync(shutdown);
-        try
-        {
-            await ExecuteAsync(job, shutdown);
-        }
-        finally
-        {
-            _slots.Release();
-        }
+        using var slot = new Slot(_slots);
+        await ExecuteAsync(job, slot, shutdown);
     }
 
     private string JobDirectory(Guid jobId) =>
         Path.Combine(containerOptions.Value.WorkDirectory is { Length: > 0 } w ? w : data.Folder("work"), jobId.ToString("N"));
 
-    private async Task ExecuteAsync(ComponentJob job, CancellationToken shutdown)
+    private async Task ExecuteAsync(ComponentJob job, Slot slot, CancellationToken shutdown)
     {
         var directory = JobDirectory(job.Id);
         var spec = BuildSpec(job, directory);
@@ -100,6 +88,8 @@ public sealed class ComponentJobExecutor(
                 _ => null,
             };
 
+            // The container has exited and is removed: the next job may start while this one's outputs are stored.
+            slot.Dispose();
             if (job.Status == ComponentJobStatus.Executed || result is { Succeeded: true })
             {
                 await FinishOutputsAsync(job, spec.OutputDirectory, timer, shutdown);
@@ -361,6 +351,20 @@ public sealed class ComponentJobExecutor(
         catch (IOException e)
         {
             logger.LogWarning(e, "Could not remove job folder {Directory}", directory);
+        }
+    }
+}
+
+/// <summary>One of the node's container slots, held from the claim until the job's container is gone; released once.</summary>
+internal sealed class Slot(SemaphoreSlim slots) : IDisposable
+{
+    private int _released;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            slots.Release();
         }
     }
 }

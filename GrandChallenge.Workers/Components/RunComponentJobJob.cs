@@ -13,7 +13,7 @@ public sealed class RunComponentJobJob(ComponentJobExecutor executor, ComponentJ
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
-        logger.LogDebug("Job {Job} stage {Stage} took {Milliseconds:F1} ms", context.Trigger.Key.Name, "fire the trigger",
+        logger.LogDebug("Job {Job} stage {Stage} took {Milliseconds:F1} ms", context.Trigger.Key.Name, "wait for the scheduler to fire",
             (DateTimeOffset.UtcNow - (context.ScheduledFireTimeUtc ?? context.FireTimeUtc)).TotalMilliseconds);
         if (context.Recovering && context.RecoveringTriggerKey is { } original)
         {

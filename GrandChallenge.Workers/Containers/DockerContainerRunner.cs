@@ -22,6 +22,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
     public const int KeptLogLines = 500;
 
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan StreamsGrace = TimeSpan.FromMilliseconds(100);
 
     private DockerClient Docker => engine.Client;
 
@@ -31,12 +32,10 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
     {
         var timer = new StageTimer(logger, spec.JobId);
         PrepareOutputDirectory(spec.OutputDirectory);
-        await RemoveIfPresentAsync(ContainerName(spec.JobId));
-        timer.Lap("engine: remove a leftover container");
 
         // A cancellation (ct) asked for while the container is created or started must not abort those calls half-way:
         // that surfaced as an unexpected error (job Failed) instead of Cancelled. Supervision sees ct and stops it.
-        var created = await Docker.Containers.CreateContainerAsync(CreateParameters(spec), abandon);
+        var created = await CreateAsync(spec, abandon);
         timer.Lap("engine: create");
         try
         {
@@ -191,8 +190,9 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         timer.Lap("engine: end of the log stream");
         await stopFollowing.CancelAsync();
         // The engine may keep a stats stream open for a stopped container and the client does not always notice the
-        // cancellation; it ends when the container is removed, so it is not waited for beyond a moment.
-        await Task.WhenAny(Task.WhenAll(statsTask, outputWatch), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        // cancellation until the next sample, a second later; it ends when the container is removed. A sample of an
+        // exited container adds nothing (its usage reads zero), so it is not waited for beyond a moment.
+        await Task.WhenAny(Task.WhenAll(statsTask, outputWatch), Task.Delay(StreamsGrace, CancellationToken.None));
         timer.Lap("engine: end of the stats stream and output watch");
 
         var result = new ContainerRunResult
@@ -346,6 +346,20 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        }
+    }
+
+    /// <summary>Creates the job's container; a leftover of an earlier attempt under its name is removed first (rare, so only on a name conflict).</summary>
+    private async Task<CreateContainerResponse> CreateAsync(ContainerRunSpec spec, CancellationToken abandon)
+    {
+        try
+        {
+            return await Docker.Containers.CreateContainerAsync(CreateParameters(spec), abandon);
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            await RemoveIfPresentAsync(ContainerName(spec.JobId));
+            return await Docker.Containers.CreateContainerAsync(CreateParameters(spec), abandon);
         }
     }
 
