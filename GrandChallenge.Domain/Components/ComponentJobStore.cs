@@ -70,10 +70,13 @@ public sealed class ComponentJobStore(
 
         foreach (var observer in _observers)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 // Not the caller's token: the outcome is stored, and what follows from it should not stop half-way.
                 await observer.JobFinishedAsync(jobId, kind, status, CancellationToken.None);
+                _logger.LogDebug("Job {Job} stage {Stage} took {Milliseconds:F1} ms", jobId.ToString("N"), observer.GetType().Name,
+                    System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
             catch (Exception e)
             {

@@ -38,6 +38,11 @@ public sealed class AppDbContextFactory : IDbContextFactory<AppDbContext>
             _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown database provider."),
         };
         builder.AddInterceptors(new TimestampInterceptor(clock));
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            builder.AddInterceptors(new SqliteBusyTimeoutInterceptor());
+        }
+
         return builder.Options;
     }
 }

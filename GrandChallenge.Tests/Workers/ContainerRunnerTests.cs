@@ -207,6 +207,27 @@ public sealed class ContainerRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_leftover_container_of_an_earlier_attempt_under_the_jobs_name_is_replaced()
+    {
+        // A worker died between creating its container and removing it; the job's retry reuses the name.
+        var spec = Spec("happy", "runc");
+        var leftover = await _engine.Client.Containers.CreateContainerAsync(new Docker.DotNet.Models.CreateContainerParameters
+        {
+            Name = DockerContainerRunner.ContainerName(spec.JobId),
+            Image = _image,
+            Env = ["BEHAVIOUR=fail"],
+        });
+
+        var result = await RunAsync(spec);
+
+        result.Succeeded.Should().BeTrue(result.FailureMessage);
+        result.Stderr.Select(l => l.Text).Should().Equal("done");
+        (await ContainerExistsAsync(spec.JobId)).Should().BeFalse();
+        var gone = async () => await _engine.Client.Containers.InspectContainerAsync(leftover.ID);
+        await gone.Should().ThrowAsync<Docker.DotNet.DockerContainerNotFoundException>();
+    }
+
+    [Fact]
     public async Task A_cancellation_that_arrives_while_the_container_is_created_still_reports_cancelled()
     {
         // The owner cancels in the moment between "Executing" and the engine starting the container.

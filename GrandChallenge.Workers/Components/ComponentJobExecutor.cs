@@ -39,23 +39,20 @@ public sealed class ComponentJobExecutor(
     /// <summary>Claims the fairest pending job, if any, and runs it. Returns the job id run, or null when there was none.</summary>
     public async Task<Guid?> RunNextAsync(string claimToken, CancellationToken shutdown)
     {
+        var timer = new StageTimer(logger, claimToken);
         await _slots.WaitAsync(shutdown);
-        try
+        timer.Lap("wait for a slot");
+        using var slot = new Slot(_slots);
+        var job = await store.ClaimNextAsync(claimToken, node.Name, workerOptions.Value.MaxRunningJobsPerUser, shutdown);
+        timer.Lap(job is null ? "find nothing to claim" : "claim");
+        if (job is null)
         {
-            var job = await store.ClaimNextAsync(claimToken, node.Name, workerOptions.Value.MaxRunningJobsPerUser, shutdown);
-            if (job is null)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            Publish(job.Id, ComponentJobStatus.Provisioned);
-            await ExecuteAsync(job, shutdown);
-            return job.Id;
-        }
-        finally
-        {
-            _slots.Release();
-        }
+        Publish(job.Id, ComponentJobStatus.Provisioned);
+        await ExecuteAsync(job, slot, shutdown);
+        return job.Id;
     }
 
     /// <summary>Finishes the job a firing had claimed before its worker stopped.</summary>
@@ -69,36 +66,33 @@ public sealed class ComponentJobExecutor(
 
         logger.LogInformation("Recovering job {Job} in status {Status}", job.Id, job.Status);
         await _slots.WaitAsync(shutdown);
-        try
-        {
-            await ExecuteAsync(job, shutdown);
-        }
-        finally
-        {
-            _slots.Release();
-        }
+        using var slot = new Slot(_slots);
+        await ExecuteAsync(job, slot, shutdown);
     }
 
     private string JobDirectory(Guid jobId) =>
         Path.Combine(containerOptions.Value.WorkDirectory is { Length: > 0 } w ? w : data.Folder("work"), jobId.ToString("N"));
 
-    private async Task ExecuteAsync(ComponentJob job, CancellationToken shutdown)
+    private async Task ExecuteAsync(ComponentJob job, Slot slot, CancellationToken shutdown)
     {
         var directory = JobDirectory(job.Id);
         var spec = BuildSpec(job, directory);
+        var timer = new StageTimer(logger, spec.JobId);
         var handedBack = false;
         try
         {
             var result = job.Status switch
             {
-                ComponentJobStatus.Provisioned => await ProvisionAndRunAsync(job, spec, shutdown),
+                ComponentJobStatus.Provisioned => await ProvisionAndRunAsync(job, spec, timer, shutdown),
                 ComponentJobStatus.Executing => await ResumeAsync(job, spec, shutdown),
                 _ => null,
             };
 
+            // The container has exited and is removed: the next job may start while this one's outputs are stored.
+            slot.Dispose();
             if (job.Status == ComponentJobStatus.Executed || result is { Succeeded: true })
             {
-                await FinishOutputsAsync(job, spec.OutputDirectory, shutdown);
+                await FinishOutputsAsync(job, spec.OutputDirectory, timer, shutdown);
             }
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
@@ -130,11 +124,12 @@ public sealed class ComponentJobExecutor(
             if (!handedBack)
             {
                 TryDelete(directory);
+                timer.Lap("delete the job folder");
             }
         }
     }
 
-    private async Task<ContainerRunResult?> ProvisionAndRunAsync(ComponentJob job, ContainerRunSpec spec, CancellationToken shutdown)
+    private async Task<ContainerRunResult?> ProvisionAndRunAsync(ComponentJob job, ContainerRunSpec spec, StageTimer timer, CancellationToken shutdown)
     {
         TryDelete(Path.GetDirectoryName(spec.InputDirectory)!);
         Directory.CreateDirectory(spec.InputDirectory);
@@ -144,6 +139,7 @@ public sealed class ComponentJobExecutor(
             await UnpackAsync(mount.BlobKey, hostPath, shutdown);
         }
 
+        timer.Lap("stage inputs");
         var started = clock.GetUtcNow();
         if (!await store.TransitionAsync(job.Id, ComponentJobStatus.Provisioned, ComponentJobStatus.Executing,
                 s => s.SetProperty(j => j.StartedAt, started), shutdown))
@@ -152,13 +148,19 @@ public sealed class ComponentJobExecutor(
         }
 
         Publish(job.Id, ComponentJobStatus.Executing);
-        return await RunWatchingCancellationAsync(job, async ct => await runner.RunAsync(spec, line => PublishLog(job.Id, line), ct, shutdown), shutdown);
+        timer.Lap("store Executing");
+        return await RunWatchingCancellationAsync(job, async ct =>
+        {
+            var result = await runner.RunAsync(spec, line => PublishLog(job.Id, line), ct, shutdown);
+            timer.Lap("run the container");
+            return result;
+        }, shutdown, timer);
     }
 
     private async Task<ContainerRunResult?> ResumeAsync(ComponentJob job, ContainerRunSpec spec, CancellationToken shutdown)
     {
         var result = await RunWatchingCancellationAsync(job,
-            ct => runner.ResumeAsync(spec, job.StartedAt ?? clock.GetUtcNow(), line => PublishLog(job.Id, line), ct, shutdown), shutdown);
+            ct => runner.ResumeAsync(spec, job.StartedAt ?? clock.GetUtcNow(), line => PublishLog(job.Id, line), ct, shutdown), shutdown, null);
         if (result is null)
         {
             await FailAsync(job.Id, [ComponentJobStatus.Executing],
@@ -169,7 +171,7 @@ public sealed class ComponentJobExecutor(
     }
 
     private async Task<ContainerRunResult?> RunWatchingCancellationAsync(
-        ComponentJob job, Func<CancellationToken, Task<ContainerRunResult?>> run, CancellationToken shutdown)
+        ComponentJob job, Func<CancellationToken, Task<ContainerRunResult?>> run, CancellationToken shutdown, StageTimer? timer)
     {
         using var cancel = new CancellationTokenSource();
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
@@ -183,6 +185,7 @@ public sealed class ComponentJobExecutor(
         {
             await stopWatching.CancelAsync();
             await watch;
+            timer?.Lap("stop watching for cancellation");
         }
 
         if (result is null)
@@ -204,6 +207,7 @@ public sealed class ComponentJobExecutor(
             Publish(job.Id, ComponentJobStatus.Executed);
         }
 
+        timer?.Lap("store the run and Executed");
         return result;
     }
 
@@ -226,9 +230,10 @@ public sealed class ComponentJobExecutor(
         }
     }
 
-    private async Task FinishOutputsAsync(ComponentJob job, string outputDirectory, CancellationToken ct)
+    private async Task FinishOutputsAsync(ComponentJob job, string outputDirectory, StageTimer timer, CancellationToken ct)
     {
         var outputs = await io.ReadOutputsAsync(job, outputDirectory, ct);
+        timer.Lap("read outputs");
         if (outputs.Error is not null)
         {
             await FailAsync(job.Id, [ComponentJobStatus.Executed], outputs.Error, outputs.Details);
@@ -239,6 +244,8 @@ public sealed class ComponentJobExecutor(
         {
             Publish(job.Id, ComponentJobStatus.Succeeded);
         }
+
+        timer.Lap("store Succeeded and tell the observers");
     }
 
     private Task RecordRunAsync(Guid jobId, ContainerRunResult result) =>
@@ -344,6 +351,20 @@ public sealed class ComponentJobExecutor(
         catch (IOException e)
         {
             logger.LogWarning(e, "Could not remove job folder {Directory}", directory);
+        }
+    }
+}
+
+/// <summary>One of the node's container slots, held from the claim until the job's container is gone; released once.</summary>
+internal sealed class Slot(SemaphoreSlim slots) : IDisposable
+{
+    private int _released;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            slots.Release();
         }
     }
 }

@@ -22,6 +22,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
     public const int KeptLogLines = 500;
 
     private static readonly TimeSpan OutputPollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan StreamsGrace = TimeSpan.FromMilliseconds(100);
 
     private DockerClient Docker => engine.Client;
 
@@ -29,23 +30,26 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
 
     public async Task<ContainerRunResult> RunAsync(ContainerRunSpec spec, Action<LogLine>? logs = null, CancellationToken ct = default, CancellationToken abandon = default)
     {
+        var timer = new StageTimer(logger, spec.JobId);
         PrepareOutputDirectory(spec.OutputDirectory);
-        await RemoveIfPresentAsync(ContainerName(spec.JobId));
 
         // A cancellation (ct) asked for while the container is created or started must not abort those calls half-way:
         // that surfaced as an unexpected error (job Failed) instead of Cancelled. Supervision sees ct and stops it.
-        var created = await Docker.Containers.CreateContainerAsync(CreateParameters(spec), abandon);
+        var created = await CreateAsync(spec, abandon);
+        timer.Lap("engine: create");
         try
         {
             var started = clock.GetUtcNow();
             await Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), abandon);
-            return await SuperviseAsync(created.ID, spec, started, logs, ct, abandon);
+            timer.Lap("engine: start");
+            return await SuperviseAsync(created.ID, spec, started, logs, ct, abandon, timer);
         }
         finally
         {
             if (!abandon.IsCancellationRequested)
             {
                 await RemoveQuietlyAsync(created.ID);
+                timer.Lap("engine: remove");
             }
         }
     }
@@ -69,7 +73,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
                 await Docker.Containers.StartContainerAsync(container.ID, new ContainerStartParameters(), abandon);
             }
 
-            return await SuperviseAsync(container.ID, spec, startedAt, logs, ct, abandon);
+            return await SuperviseAsync(container.ID, spec, startedAt, logs, ct, abandon, new StageTimer(logger, spec.JobId));
         }
         finally
         {
@@ -137,7 +141,8 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         };
     }
 
-    private async Task<ContainerRunResult> SuperviseAsync(string id, ContainerRunSpec spec, DateTimeOffset startedAt, Action<LogLine>? logs, CancellationToken ct, CancellationToken abandon)
+    private async Task<ContainerRunResult> SuperviseAsync(
+        string id, ContainerRunSpec spec, DateTimeOffset startedAt, Action<LogLine>? logs, CancellationToken ct, CancellationToken abandon, StageTimer timer)
     {
         using var stopFollowing = new CancellationTokenSource();
         var collector = new LogCollector(logs);
@@ -154,6 +159,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         try
         {
             await Docker.Containers.WaitContainerAsync(id, linked.Token);
+            timer.Lap("engine: wait for the exit");
         }
         catch (OperationCanceledException) when (abandon.IsCancellationRequested)
         {
@@ -171,6 +177,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         try
         {
             state = (await Docker.Containers.InspectContainerAsync(id, CancellationToken.None)).State;
+            timer.Lap("engine: inspect");
         }
         catch (DockerContainerNotFoundException)
         {
@@ -180,10 +187,13 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
 
         // The log stream ends with the container; stats and the output watch are stopped here.
         await Task.WhenAny(logTask, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None));
+        timer.Lap("engine: end of the log stream");
         await stopFollowing.CancelAsync();
         // The engine may keep a stats stream open for a stopped container and the client does not always notice the
-        // cancellation; it ends when the container is removed, so it is not waited for beyond a moment.
-        await Task.WhenAny(Task.WhenAll(statsTask, outputWatch), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        // cancellation until the next sample, a second later; it ends when the container is removed. A sample of an
+        // exited container adds nothing (its usage reads zero), so it is not waited for beyond a moment.
+        await Task.WhenAny(Task.WhenAll(statsTask, outputWatch), Task.Delay(StreamsGrace, CancellationToken.None));
+        timer.Lap("engine: end of the stats stream and output watch");
 
         var result = new ContainerRunResult
         {
@@ -209,6 +219,7 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         }
 
         var (outputs, error) = CollectOutputs(spec.OutputDirectory, spec.MaxOutputBytes);
+        timer.Lap("collect outputs");
         return result with { Outputs = outputs, PlatformError = error };
     }
 
@@ -335,6 +346,20 @@ public sealed class DockerContainerRunner(IDockerEngine engine, IOptions<Contain
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        }
+    }
+
+    /// <summary>Creates the job's container; a leftover of an earlier attempt under its name is removed first (rare, so only on a name conflict).</summary>
+    private async Task<CreateContainerResponse> CreateAsync(ContainerRunSpec spec, CancellationToken abandon)
+    {
+        try
+        {
+            return await Docker.Containers.CreateContainerAsync(CreateParameters(spec), abandon);
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            await RemoveIfPresentAsync(ContainerName(spec.JobId));
+            return await Docker.Containers.CreateContainerAsync(CreateParameters(spec), abandon);
         }
     }
 
