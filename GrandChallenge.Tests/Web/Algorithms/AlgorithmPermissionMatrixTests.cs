@@ -31,6 +31,7 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
     private int _userNext;
     private int _modelNext;
     private Actor _editor = default!;
+    private string _suffix = "";
     private Algorithm _hidden = default!;
     private Guid _image;
     private Guid _model;
@@ -44,7 +45,7 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
     public async Task InitializeAsync()
     {
         await DefaultSockets.EnsureAsync(Service<IDbContextFactory<AppDbContext>>());
-        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var suffix = _suffix = Guid.NewGuid().ToString("N")[..8];
         _clients[Anonymous] = App.CreateClient(new() { AllowAutoRedirect = false });
         _clients[Stranger] = await App.CreateClientForNewUserAsync($"gstranger{suffix}");
         _clients[User] = await App.CreateClientForNewUserAsync($"guser{suffix}");
@@ -105,6 +106,17 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
         return $"/api/v1/algorithms/{_hidden.Slug}/members/user/{user.Id}/";
     }
 
+    /// <summary>A hidden algorithm with the same members as the matrix's, to be deleted.</summary>
+    private async Task<string> FreshAlgorithmAsync()
+    {
+        var algorithms = Service<IAlgorithmService>();
+        var algorithm = (await algorithms.CreateAsync(_editor, new NewAlgorithm($"Matrix doomed algorithm {Guid.NewGuid():N}",
+            [new([DefaultSockets.GenericMedicalImage], [DefaultSockets.GenericOverlay])]))).Value!;
+        (await algorithms.AddMemberAsync(_editor, algorithm.Id, ObjectRoles.User, $"guser{_suffix}")).Succeeded.Should().BeTrue();
+        (await algorithms.AddMemberAsync(_editor, algorithm.Id, ObjectRoles.Editor, $"geditor{_suffix}")).Succeeded.Should().BeTrue();
+        return $"/api/v1/algorithms/{algorithm.Slug}/";
+    }
+
     private async Task<string> FreshRequestAsync()
     {
         var user = await App.CreateUserAsync($"greq{Guid.NewGuid():N}"[..16]);
@@ -134,6 +146,7 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
         yield return new("GET", "/api/v1/algorithms/{slug}/", () => Fixed($"/api/v1/algorithms/{slug}/"), visible);
         yield return new("PATCH", "/api/v1/algorithms/{slug}/", () => Fixed($"/api/v1/algorithms/{slug}/"), editorsOnly,
             () => JsonContent.Create(new { description = "Changed by the matrix" }));
+        yield return new("DELETE", "/api/v1/algorithms/{slug}/", FreshAlgorithmAsync, [401, 404, 403, 204, 204]);
         yield return new("POST", "/api/v1/algorithms/{slug}/interfaces/", () => Fixed($"/api/v1/algorithms/{slug}/interfaces/"), editorsOnly,
             () => JsonContent.Create(new { inputs = new[] { _socketPool[_socketNext++ % _socketPool.Count] }, outputs = new[] { DefaultSockets.GenericOverlay } }));
         yield return new("POST", "/api/v1/algorithms/{slug}/images/", () => Fixed($"/api/v1/algorithms/{slug}/images/"), editorsCreate,

@@ -48,6 +48,8 @@ public static class AlgorithmApiEndpoints
         algorithms.MapGet("/{slug}/", GetAsync).AllowAnonymous().WithSummary("One algorithm by slug or id.");
         algorithms.MapPatch("/{slug}/", UpdateAsync).RequireAuthorization()
             .WithSummary("Change an algorithm's settings (editors); the slug cannot change and interfaces are added through /interfaces/.");
+        algorithms.MapDelete("/{slug}/", DeleteAsync).RequireAuthorization()
+            .WithSummary("Delete an algorithm with its jobs and models (editors); 409 while jobs wait or run or one of its images was submitted to a phase.");
         algorithms.MapPost("/{slug}/interfaces/", AddInterfaceAsync).RequireAuthorization()
             .WithSummary("Add an interface {inputs: [slug], outputs: [slug]} (editors); its inputs must differ from the other interfaces'.");
         algorithms.MapPost("/{slug}/images/", CreateImageAsync).RequireAuthorization()
@@ -550,6 +552,26 @@ public static class AlgorithmApiEndpoints
         return result.Succeeded
             ? TypedResults.Created($"{Root(request)}{ApiConventions.Prefix}/algorithms/{context.Algorithm.Slug}/members/",
                 new MemberDto(result.Value!.UserId, result.Value.Username, result.Value.Role))
+            : ApiConventions.Problem(result);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string slug, ClaimsPrincipal user, IAlgorithmService algorithms, CancellationToken ct)
+    {
+        var actor = Actor.From(user);
+        if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
+        {
+            return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
+        }
+
+        var result = await algorithms.DeleteAsync(actor, context.Algorithm.Id, ct);
+        if (result.Succeeded)
+        {
+            return TypedResults.NoContent();
+        }
+
+        // A refusal that is not about permissions is about the algorithm's state: jobs running, or evaluated images kept.
+        return result.Kind == FailureKind.Invalid
+            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The algorithm cannot be deleted now.", detail: result.Error)
             : ApiConventions.Problem(result);
     }
 
