@@ -48,7 +48,8 @@ public sealed record AlgorithmSettings(
 }
 
 public sealed record AlgorithmSummary(
-    Guid Id, string Slug, string Title, string Description, bool Public, bool RequiresGpu, double? AverageDurationSeconds, DateTimeOffset Created);
+    Guid Id, string Slug, string Title, string Description, bool Public, bool RequiresGpu, double? AverageDurationSeconds, DateTimeOffset Created,
+    string? LogoBlobKey = null);
 
 /// <summary>A user holding a role on an algorithm.</summary>
 public sealed record AlgorithmMember(Guid UserId, string Username, string Role);
@@ -109,6 +110,14 @@ public interface IAlgorithmService
     /// images was submitted to a phase: what was evaluated is kept.
     /// </summary>
     Task<Result<bool>> DeleteAsync(Actor actor, Guid algorithmId, CancellationToken ct = default);
+
+    /// <summary>Replaces the logo (PNG or JPEG, at most <see cref="AlgorithmService.MaxLogoBytes"/>; editors).</summary>
+    Task<Result<Algorithm>> SetLogoAsync(Actor actor, Guid algorithmId, Stream content, CancellationToken ct = default);
+
+    Task<Result<Algorithm>> RemoveLogoAsync(Actor actor, Guid algorithmId, CancellationToken ct = default);
+
+    /// <summary>The logo, when the algorithm is visible to the actor and has one.</summary>
+    Task<Picture?> OpenLogoAsync(Actor actor, string slugOrId, CancellationToken ct = default);
 }
 
 public sealed class AlgorithmService(
@@ -133,6 +142,7 @@ public sealed class AlgorithmService(
     public const int MaxMemoryGb = 32;
     public const int MaxJobQuota = 100_000;
     public const int MaxQuotaPeriodDays = 366;
+    public const long MaxLogoBytes = 2L << 20;
 
     /// <summary>Paths under <c>/algorithms/</c> and <c>/api/v1/algorithms/</c> that no algorithm may shadow.</summary>
     public static readonly IReadOnlySet<string> ReservedSlugs = new HashSet<string>(StringComparer.Ordinal)
@@ -312,7 +322,7 @@ public sealed class AlgorithmService(
         }
 
         var list = await query
-            .Select(a => new AlgorithmSummary(a.Id, a.Slug, a.Title, a.Description, a.Public, a.RequiresGpu, a.AverageDurationSeconds, a.Created))
+            .Select(a => new AlgorithmSummary(a.Id, a.Slug, a.Title, a.Description, a.Public, a.RequiresGpu, a.AverageDurationSeconds, a.Created, a.LogoBlobKey))
             .ToListAsync(ct);
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -689,6 +699,47 @@ public sealed class AlgorithmService(
         notifier.Publish(AlgorithmTopics.List);
         return Result<bool>.Ok(true);
     }
+
+    public async Task<Result<Algorithm>> SetLogoAsync(Actor actor, Guid algorithmId, Stream content, CancellationToken ct = default)
+    {
+        if (await RequireEditorAsync(actor, algorithmId, ct) is { Succeeded: false } denied)
+        {
+            return denied.As<Algorithm>();
+        }
+
+        var stored = await Pictures.StoreAsync(blobs, content, MaxLogoBytes, "logo", $"algorithms/{algorithmId:N}/logo", ct);
+        return stored.Succeeded ? await ReplaceLogoAsync(algorithmId, stored.Value, ct) : stored.As<Algorithm>();
+    }
+
+    public async Task<Result<Algorithm>> RemoveLogoAsync(Actor actor, Guid algorithmId, CancellationToken ct = default)
+    {
+        if (await RequireEditorAsync(actor, algorithmId, ct) is { Succeeded: false } denied)
+        {
+            return denied.As<Algorithm>();
+        }
+
+        return await ReplaceLogoAsync(algorithmId, null, ct);
+    }
+
+    private async Task<Result<Algorithm>> ReplaceLogoAsync(Guid algorithmId, string? key, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var algorithm = await db.Algorithms.SingleAsync(a => a.Id == algorithmId, ct);
+        var old = algorithm.LogoBlobKey;
+        algorithm.LogoBlobKey = key;
+        await db.SaveChangesAsync(ct);
+        if (old is not null)
+        {
+            await blobs.DeleteAsync(old, CancellationToken.None);
+        }
+
+        notifier.Publish(AlgorithmTopics.Algorithm(algorithmId));
+        notifier.Publish(AlgorithmTopics.List);
+        return Result<Algorithm>.Ok(algorithm);
+    }
+
+    public async Task<Picture?> OpenLogoAsync(Actor actor, string slugOrId, CancellationToken ct = default) =>
+        await access.FindAsync(actor, slugOrId, ct) is { } context ? Pictures.Open(blobs, context.Algorithm.LogoBlobKey) : null;
 
     internal static async Task<Result<AlgorithmAccessContext>> RequireEditorAsync(IAlgorithmAccess access, Actor actor, Guid algorithmId, CancellationToken ct)
     {

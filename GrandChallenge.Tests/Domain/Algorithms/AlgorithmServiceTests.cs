@@ -409,6 +409,51 @@ public abstract class AlgorithmServiceTests(AppFixture fixture) : IAsyncLifetime
         (await Algorithms.DeleteAsync(editor, submitted.Id)).Error.Should().Be(AlgorithmService.SubmittedMessage);
         Footprint(submitted.Id, image, job).Should().Be(before);
     }
+
+    private static readonly byte[] TinyPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    [Fact]
+    public async Task Editors_set_replace_and_remove_a_logo_and_bad_files_change_nothing()
+    {
+        var (algorithm, editor) = await AlgorithmAsync();
+        var user = await UserAsync("member");
+        (await Algorithms.AddMemberAsync(editor, algorithm.Id, ObjectRoles.User, NameOf(user))).Succeeded.Should().BeTrue();
+        var blobs = Service<GrandChallenge.Domain.Common.Storage.IBlobStore>();
+        string? Key() => App.Db(db => db.Algorithms.Single(a => a.Id == algorithm.Id).LogoBlobKey);
+
+        (await Algorithms.SetLogoAsync(user, algorithm.Id, new MemoryStream(TinyPng))).Kind.Should().Be(FailureKind.Forbidden);
+        (await Algorithms.SetLogoAsync(await UserAsync("stranger"), algorithm.Id, new MemoryStream(TinyPng))).Kind.Should().Be(FailureKind.NotFound);
+        var notImage = await Algorithms.SetLogoAsync(editor, algorithm.Id, new MemoryStream("<svg onload=alert(1)>"u8.ToArray()));
+        notImage.FieldErrors!["logo"].Single().Should().StartWith("The logo must be a PNG or JPEG image; this file looks like");
+        var tooLarge = new byte[AlgorithmService.MaxLogoBytes + 1];
+        TinyPng.CopyTo(tooLarge, 0);
+        (await Algorithms.SetLogoAsync(editor, algorithm.Id, new MemoryStream(tooLarge))).Error.Should().Be("The logo may be at most 2 MiB.");
+        Key().Should().BeNull("no refused file was stored");
+        blobs.Exists($"algorithms/{algorithm.Id:N}").Should().BeFalse();
+
+        (await Algorithms.SetLogoAsync(editor, algorithm.Id, new MemoryStream(TinyPng))).Succeeded.Should().BeTrue();
+        var first = Key();
+        first.Should().StartWith($"algorithms/{algorithm.Id:N}/logo-").And.EndWith(".png");
+        using (var picture = (await Algorithms.OpenLogoAsync(user, algorithm.Slug))!.Content)
+        {
+            using var copy = new MemoryStream();
+            await picture.CopyToAsync(copy);
+            copy.ToArray().Should().Equal(TinyPng);
+        }
+
+        (await Algorithms.OpenLogoAsync(await UserAsync("stranger"), algorithm.Slug)).Should().BeNull("a hidden algorithm's logo is hidden too");
+        (await Algorithms.SetLogoAsync(editor, algorithm.Id, new MemoryStream(TinyPng))).Succeeded.Should().BeTrue();
+        Key().Should().NotBe(first, "a new upload gets a new key, so its address changes");
+        blobs.Exists(first!).Should().BeFalse("the replaced logo is deleted");
+
+        var second = Key();
+        (await Algorithms.RemoveLogoAsync(user, algorithm.Id)).Kind.Should().Be(FailureKind.Forbidden);
+        (await Algorithms.RemoveLogoAsync(editor, algorithm.Id)).Succeeded.Should().BeTrue();
+        Key().Should().BeNull();
+        blobs.Exists(second!).Should().BeFalse();
+        (await Algorithms.OpenLogoAsync(editor, algorithm.Slug)).Should().BeNull();
+    }
 }
 
 [Trait("Category", "Integration")]

@@ -50,6 +50,9 @@ public static class AlgorithmApiEndpoints
             .WithSummary("Change an algorithm's settings (editors); the slug cannot change and interfaces are added through /interfaces/.");
         algorithms.MapDelete("/{slug}/", DeleteAsync).RequireAuthorization()
             .WithSummary("Delete an algorithm with its jobs and models (editors); 409 while jobs wait or run or one of its images was submitted to a phase.");
+        algorithms.MapGet("/{slug}/logo/", async (string slug, ClaimsPrincipal user, IAlgorithmService service, CancellationToken ct) =>
+                PictureResults.Send(await service.OpenLogoAsync(Actor.From(user), slug, ct), "This algorithm has no logo, or it is hidden from you."))
+            .AllowAnonymous().WithSummary("The algorithm's logo (PNG or JPEG).");
         algorithms.MapPost("/{slug}/interfaces/", AddInterfaceAsync).RequireAuthorization()
             .WithSummary("Add an interface {inputs: [slug], outputs: [slug]} (editors); its inputs must differ from the other interfaces'.");
         algorithms.MapPost("/{slug}/images/", CreateImageAsync).RequireAuthorization()
@@ -689,7 +692,8 @@ public static class AlgorithmApiEndpoints
         var interfaces = await algorithms.InterfacesAsync(a, ct);
         var root = Root(request);
         return new AlgorithmDto(
-            a.Id, ApiUrl(request, a.Id), $"{root}/algorithms/{a.Slug}", a.Title, a.Slug, a.Description, a.Detail, null, a.Public,
+            a.Id, ApiUrl(request, a.Id), $"{root}/algorithms/{a.Slug}", a.Title, a.Slug, a.Description, a.Detail,
+            AlgorithmDisplay.LogoUrl(a.Slug, a.LogoBlobKey) is { } logo ? root + logo : null, a.Public,
             a.AverageDurationSeconds,
             interfaces.Select(i => new InterfaceDto(i.Id, i.Inputs.Select(SocketApiEndpoints.ToDto).ToList(), i.Outputs.Select(SocketApiEndpoints.ToDto).ToList())).ToList(),
             a.TimeLimitSeconds, a.MemoryGb, a.RequiresGpu ? "T4" : "", a.RequiresGpu, HandlingCode(a.AccessRequestHandling),
