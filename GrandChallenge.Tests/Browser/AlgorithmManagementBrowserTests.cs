@@ -104,7 +104,7 @@ public sealed class AlgorithmManagementBrowserTests(KestrelAppFixture fixture, C
         await Expect(_page.Locator("#algorithm-status")).ToHaveTextAsync("Ready to run");
         var secondRow = await UploadImageAsync(second);
         await Expect(firstRow.Locator("[data-image-active]")).ToHaveCountAsync(0);
-        await firstRow.Locator("[data-image-activate]").ClickAsync();
+        await ClickUntilAsync(firstRow.Locator("[data-image-activate]"), firstRow.Locator("[data-image-active]"), 1);
         await Expect(firstRow.Locator("[data-image-active]")).ToHaveTextAsync("Active");
         await Expect(secondRow.Locator("[data-image-active]")).ToHaveCountAsync(0);
         await Expect(_page.Locator("#algorithm-active-image")).ToContainTextAsync(Path.GetFileName(first));
@@ -115,10 +115,10 @@ public sealed class AlgorithmManagementBrowserTests(KestrelAppFixture fixture, C
         await _page.Locator("#model-upload-input").SetInputFilesAsync(model);
         var modelRow = _page.Locator("#model-table tr", new() { HasText = "weights.tar.gz" });
         await Expect(modelRow.Locator("[data-model-active]")).ToHaveTextAsync("Active", new() { Timeout = 60_000 });
-        await modelRow.Locator("[data-model-deactivate]").ClickAsync();
+        await ClickUntilAsync(modelRow.Locator("[data-model-deactivate]"), modelRow.Locator("[data-model-active]"), 0);
         await Expect(modelRow.Locator("[data-model-active]")).ToHaveCountAsync(0);
         await Expect(_page.Locator("#algorithm-active-model")).ToContainTextAsync("None");
-        await modelRow.Locator("[data-model-activate]").ClickAsync();
+        await ClickUntilAsync(modelRow.Locator("[data-model-activate]"), modelRow.Locator("[data-model-active]"), 1);
         await Expect(modelRow.Locator("[data-model-active]")).ToHaveTextAsync("Active");
         await Expect(_page.Locator("#algorithm-active-model")).ToContainTextAsync("weights.tar.gz");
 
@@ -159,6 +159,30 @@ public sealed class AlgorithmManagementBrowserTests(KestrelAppFixture fixture, C
         await page.Locator("#login-password").FillAsync(Password);
         await page.Locator("#login-submit").ClickAsync();
         await Expect(page.Locator("#profile-link")).ToHaveTextAsync(username);
+    }
+
+    /// <summary>
+    /// Clicks until <paramref name="changed"/> has <paramref name="count"/> elements. A click that lands while the circuit
+    /// re-renders the row (after an upload or a live update) can be dropped, as its event handler was just replaced.
+    /// </summary>
+    private static async Task ClickUntilAsync(ILocator button, ILocator changed, int count)
+    {
+        for (var attempt = 0; attempt < 4 && await changed.CountAsync() != count; attempt++)
+        {
+            try
+            {
+                await button.ClickAsync(new() { Timeout = 5_000 });
+            }
+            catch (TimeoutException)
+            {
+                // The button went as the earlier click took effect.
+            }
+
+            for (var wait = 0; wait < 20 && await changed.CountAsync() != count; wait++)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 
     private async Task ChooseSocketAsync(string selectId, string socketTitle)
