@@ -196,7 +196,10 @@ public sealed class AlgorithmJobService(
             checkedInputs.Add((draft, socket));
         }
 
-        if (await CheckLimitsAsync(db, context, userId, ct) is { } limit)
+        // A spent quota still lets an identical, already successful job be reused (it costs nothing), so the limits are
+        // enforced after the reuse check. New files and imports never match an earlier job: storing them would only use up the upload.
+        var limit = await CheckLimitsAsync(db, context, userId, ct);
+        if (limit is not null && checkedInputs.Any(i => i.Draft.Kind is JobInputKind.File or JobInputKind.UploadSession))
         {
             return Result<AlgorithmJobCreated>.Invalid("non_field_errors", limit);
         }
@@ -235,7 +238,7 @@ public sealed class AlgorithmJobService(
             valueIds.Add(stored.Value!.Id);
         }
 
-        return await CreateJobAsync(actor, context, chosen, image.Id, image.ImageSha256, valueIds, pending, reuse, ct);
+        return await CreateJobAsync(actor, context, chosen, image.Id, image.ImageSha256, valueIds, pending, reuse, limit, ct);
     }
 
     public async Task<Result<AlgorithmJobCreated>> RerunAsync(Actor actor, Guid jobId, CancellationToken ct = default)
@@ -273,12 +276,12 @@ public sealed class AlgorithmJobService(
             return Result<AlgorithmJobCreated>.Invalid("non_field_errors", limit);
         }
 
-        return await CreateJobAsync(actor, context, interfaces[0], image.Id, image.ImageSha256, job.Inputs.Select(i => i.ValueId).ToList(), [], reuse: false, ct);
+        return await CreateJobAsync(actor, context, interfaces[0], image.Id, image.ImageSha256, job.Inputs.Select(i => i.ValueId).ToList(), [], reuse: false, limit: null, ct);
     }
 
     private async Task<Result<AlgorithmJobCreated>> CreateJobAsync(
         Actor actor, AlgorithmAccessContext context, AlgorithmInterfaceView chosen, Guid imageId, string imageSha, IReadOnlyList<long> valueIds,
-        IReadOnlyList<(Guid Session, int Socket)> pending, bool reuse, CancellationToken ct)
+        IReadOnlyList<(Guid Session, int Socket)> pending, bool reuse, string? limit, CancellationToken ct)
     {
         var algorithm = context.Algorithm;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -304,6 +307,11 @@ public sealed class AlgorithmJobService(
                     return Result<AlgorithmJobCreated>.Ok(new AlgorithmJobCreated(existing, Reused: true));
                 }
             }
+        }
+
+        if (limit is not null)
+        {
+            return Result<AlgorithmJobCreated>.Invalid("non_field_errors", limit);
         }
 
         var job = new ComponentJob

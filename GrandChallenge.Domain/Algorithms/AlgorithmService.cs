@@ -1,5 +1,7 @@
 using GrandChallenge.Domain.Archives;
 using GrandChallenge.Domain.Common;
+using GrandChallenge.Domain.Common.Storage;
+using GrandChallenge.Domain.Components;
 using GrandChallenge.Domain.Containers;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
@@ -46,7 +48,8 @@ public sealed record AlgorithmSettings(
 }
 
 public sealed record AlgorithmSummary(
-    Guid Id, string Slug, string Title, string Description, bool Public, bool RequiresGpu, double? AverageDurationSeconds, DateTimeOffset Created);
+    Guid Id, string Slug, string Title, string Description, bool Public, bool RequiresGpu, double? AverageDurationSeconds, DateTimeOffset Created,
+    string? LogoBlobKey = null);
 
 /// <summary>A user holding a role on an algorithm.</summary>
 public sealed record AlgorithmMember(Guid UserId, string Username, string Role);
@@ -100,6 +103,21 @@ public interface IAlgorithmService
 
     /// <summary>Ids of the algorithms the actor edits (all for site admins).</summary>
     Task<IReadOnlyList<Guid>> EditableAlgorithmIdsAsync(Actor actor, CancellationToken ct = default);
+
+    /// <summary>
+    /// Deletes the algorithm with its jobs, models, members and requests; its images leave storage and the engine. Refused
+    /// (<see cref="FailureKind.Invalid"/> without field errors) while a job waits or runs, an image imports, or one of its
+    /// images was submitted to a phase: what was evaluated is kept.
+    /// </summary>
+    Task<Result<bool>> DeleteAsync(Actor actor, Guid algorithmId, CancellationToken ct = default);
+
+    /// <summary>Replaces the logo (PNG or JPEG, at most <see cref="AlgorithmService.MaxLogoBytes"/>; editors).</summary>
+    Task<Result<Algorithm>> SetLogoAsync(Actor actor, Guid algorithmId, Stream content, CancellationToken ct = default);
+
+    Task<Result<Algorithm>> RemoveLogoAsync(Actor actor, Guid algorithmId, CancellationToken ct = default);
+
+    /// <summary>The logo, when the algorithm is visible to the actor and has one.</summary>
+    Task<Picture?> OpenLogoAsync(Actor actor, string slugOrId, CancellationToken ct = default);
 }
 
 public sealed class AlgorithmService(
@@ -107,17 +125,24 @@ public sealed class AlgorithmService(
     IAlgorithmAccess access,
     IPermissionService permissions,
     IContainerImageService images,
+    IContainerImageJobs imageJobs,
+    IBlobStore blobs,
     INotificationService notifications,
     IChangeNotifier notifier) : IAlgorithmService
 {
     public const string NotFoundMessage = "No such algorithm, or it is hidden from you.";
     public const string NotEditorMessage = "Only the algorithm's editors may do that.";
+    public const string SubmittedMessage =
+        "The algorithm cannot be deleted: one of its container images was submitted to a challenge phase, and what was evaluated is kept.";
+    public const string ActiveJobsMessage = "The algorithm cannot be deleted while {0} of its jobs are waiting or running; delete it when they have ended.";
+    public const string ImportingMessage = "The algorithm cannot be deleted while one of its container images is being imported; try again when the import has finished.";
     public const int MinTimeLimitSeconds = 300;
     public const int MaxTimeLimitSeconds = 86_400;
     public const int MinMemoryGb = 4;
     public const int MaxMemoryGb = 32;
     public const int MaxJobQuota = 100_000;
     public const int MaxQuotaPeriodDays = 366;
+    public const long MaxLogoBytes = 2L << 20;
 
     /// <summary>Paths under <c>/algorithms/</c> and <c>/api/v1/algorithms/</c> that no algorithm may shadow.</summary>
     public static readonly IReadOnlySet<string> ReservedSlugs = new HashSet<string>(StringComparer.Ordinal)
@@ -297,7 +322,7 @@ public sealed class AlgorithmService(
         }
 
         var list = await query
-            .Select(a => new AlgorithmSummary(a.Id, a.Slug, a.Title, a.Description, a.Public, a.RequiresGpu, a.AverageDurationSeconds, a.Created))
+            .Select(a => new AlgorithmSummary(a.Id, a.Slug, a.Title, a.Description, a.Public, a.RequiresGpu, a.AverageDurationSeconds, a.Created, a.LogoBlobKey))
             .ToListAsync(ct);
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -602,6 +627,119 @@ public sealed class AlgorithmService(
     private static IQueryable<AlgorithmAccessRequestView> RequestViews(AppDbContext db, IQueryable<AlgorithmPermissionRequest> requests) =>
         requests.AsNoTracking()
             .Join(db.Users, r => r.UserId, u => u.Id, (r, u) => new AlgorithmAccessRequestView(r.Id, r.AlgorithmId, r.UserId, u.UserName!, u.EmailConfirmed, r.Status, r.Created));
+
+    public async Task<Result<bool>> DeleteAsync(Actor actor, Guid algorithmId, CancellationToken ct = default)
+    {
+        if (await RequireEditorAsync(actor, algorithmId, ct) is { Succeeded: false } denied)
+        {
+            return denied.As<bool>();
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var imageIds = await db.ContainerImages.Where(i => i.Kind == ContainerImageKind.Algorithm && i.OwnerId == algorithmId).Select(i => i.Id).ToListAsync(ct);
+        var jobIds = db.AlgorithmJobs.Where(j => j.AlgorithmId == algorithmId).Select(j => j.JobId);
+        if (await db.Submissions.AnyAsync(s => s.AlgorithmImageId != null && imageIds.Contains(s.AlgorithmImageId.Value), ct))
+        {
+            return Result<bool>.Fail(SubmittedMessage);
+        }
+
+        var active = await db.ComponentJobs.CountAsync(j => jobIds.Contains(j.Id) && j.Status != ComponentJobStatus.Succeeded
+                                                            && j.Status != ComponentJobStatus.Failed && j.Status != ComponentJobStatus.Cancelled, ct);
+        if (active > 0)
+        {
+            return Result<bool>.Fail(string.Format(System.Globalization.CultureInfo.InvariantCulture, ActiveJobsMessage, active));
+        }
+
+        if (await db.ContainerImages.AnyAsync(i => imageIds.Contains(i.Id) && i.ImportStatus == ContainerImageImportStatus.Started, ct))
+        {
+            return Result<bool>.Fail(ImportingMessage);
+        }
+
+        var logo = await db.Algorithms.Where(a => a.Id == algorithmId).Select(a => a.LogoBlobKey).SingleAsync(ct);
+        var modelIds = await db.AlgorithmModels.Where(m => m.AlgorithmId == algorithmId).Select(m => m.Id).ToListAsync(ct);
+        // Deleting a component job deletes its algorithm job, values and viewers with it.
+        await db.ComponentJobs.Where(j => jobIds.Contains(j.Id)).ExecuteDeleteAsync(ct);
+        await db.AlgorithmModels.Where(m => m.AlgorithmId == algorithmId).ExecuteDeleteAsync(ct);
+        await db.AlgorithmPermissionRequests.Where(r => r.AlgorithmId == algorithmId).ExecuteDeleteAsync(ct);
+        await db.ObjectRoles.Where(r => r.ObjectKind == ObjectKinds.Algorithm && r.ObjectId == algorithmId).ExecuteDeleteAsync(ct);
+        // The image rows stay behind as removed, so that the engine clean-up finds and untags them.
+        await db.ContainerImages.Where(i => imageIds.Contains(i.Id)).ExecuteUpdateAsync(s => s
+            .SetProperty(i => i.IsRemoved, true)
+            .SetProperty(i => i.IsDesiredVersion, false)
+            .SetProperty(i => i.ImportStatus, i => i.ImportStatus == ContainerImageImportStatus.Queued || i.ImportStatus == ContainerImageImportStatus.ReQueued
+                ? ContainerImageImportStatus.Cancelled
+                : i.ImportStatus), ct);
+        await db.Algorithms.Where(a => a.Id == algorithmId).ExecuteDeleteAsync(ct);
+        await transaction.CommitAsync(ct);
+
+        foreach (var id in imageIds)
+        {
+            await blobs.DeletePrefixAsync(ContainerImageService.BlobPrefix(id), CancellationToken.None);
+            notifier.Publish(ContainerImageConventions.Topic(id), id);
+            notifier.Publish(ContainerImageConventions.AllTopic, id);
+        }
+
+        foreach (var id in modelIds)
+        {
+            await blobs.DeletePrefixAsync($"algorithm-models/{id}", CancellationToken.None);
+        }
+
+        if (logo is not null)
+        {
+            await blobs.DeleteAsync(logo, CancellationToken.None);
+        }
+
+        if (imageIds.Count > 0)
+        {
+            await imageJobs.ScheduleEngineCleanupAsync(CancellationToken.None);
+        }
+
+        notifier.Publish(AlgorithmTopics.Algorithm(algorithmId));
+        notifier.Publish(AlgorithmTopics.List);
+        return Result<bool>.Ok(true);
+    }
+
+    public async Task<Result<Algorithm>> SetLogoAsync(Actor actor, Guid algorithmId, Stream content, CancellationToken ct = default)
+    {
+        if (await RequireEditorAsync(actor, algorithmId, ct) is { Succeeded: false } denied)
+        {
+            return denied.As<Algorithm>();
+        }
+
+        var stored = await Pictures.StoreAsync(blobs, content, MaxLogoBytes, "logo", $"algorithms/{algorithmId:N}/logo", ct);
+        return stored.Succeeded ? await ReplaceLogoAsync(algorithmId, stored.Value, ct) : stored.As<Algorithm>();
+    }
+
+    public async Task<Result<Algorithm>> RemoveLogoAsync(Actor actor, Guid algorithmId, CancellationToken ct = default)
+    {
+        if (await RequireEditorAsync(actor, algorithmId, ct) is { Succeeded: false } denied)
+        {
+            return denied.As<Algorithm>();
+        }
+
+        return await ReplaceLogoAsync(algorithmId, null, ct);
+    }
+
+    private async Task<Result<Algorithm>> ReplaceLogoAsync(Guid algorithmId, string? key, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var algorithm = await db.Algorithms.SingleAsync(a => a.Id == algorithmId, ct);
+        var old = algorithm.LogoBlobKey;
+        algorithm.LogoBlobKey = key;
+        await db.SaveChangesAsync(ct);
+        if (old is not null)
+        {
+            await blobs.DeleteAsync(old, CancellationToken.None);
+        }
+
+        notifier.Publish(AlgorithmTopics.Algorithm(algorithmId));
+        notifier.Publish(AlgorithmTopics.List);
+        return Result<Algorithm>.Ok(algorithm);
+    }
+
+    public async Task<Picture?> OpenLogoAsync(Actor actor, string slugOrId, CancellationToken ct = default) =>
+        await access.FindAsync(actor, slugOrId, ct) is { } context ? Pictures.Open(blobs, context.Algorithm.LogoBlobKey) : null;
 
     internal static async Task<Result<AlgorithmAccessContext>> RequireEditorAsync(IAlgorithmAccess access, Actor actor, Guid algorithmId, CancellationToken ct)
     {

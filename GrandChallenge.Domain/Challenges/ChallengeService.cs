@@ -3,7 +3,6 @@ using GrandChallenge.Domain.Common.Storage;
 using GrandChallenge.Domain.Data;
 using GrandChallenge.Domain.Identity;
 using GrandChallenge.Domain.Notifications;
-using GrandChallenge.Domain.Uploads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -42,9 +41,6 @@ public enum ChallengeImageKind
 /// <summary>A user with a role in a challenge.</summary>
 public sealed record ChallengeMember(Guid UserId, string Username, string Email, bool EmailConfirmed);
 
-/// <summary>An image to send: the caller disposes the stream.</summary>
-public sealed record ChallengeImage(Stream Content, string ContentType, string ETag);
-
 public interface IChallengeService
 {
     Task<Result<Challenge>> CreateAsync(Actor actor, NewChallenge draft, CancellationToken ct = default);
@@ -52,7 +48,7 @@ public interface IChallengeService
     Task<Result<Challenge>> SetImageAsync(Actor actor, Guid challengeId, ChallengeImageKind kind, Stream content, CancellationToken ct = default);
     Task<Result<Challenge>> RemoveImageAsync(Actor actor, Guid challengeId, ChallengeImageKind kind, CancellationToken ct = default);
     /// <summary>The logo or banner, when the challenge is visible to the actor and has one.</summary>
-    Task<ChallengeImage?> OpenImageAsync(Actor actor, string shortName, ChallengeImageKind kind, CancellationToken ct = default);
+    Task<Picture?> OpenImageAsync(Actor actor, string shortName, ChallengeImageKind kind, CancellationToken ct = default);
     Task<IReadOnlyList<ChallengeMember>> AdminsAsync(Guid challengeId, CancellationToken ct = default);
     Task<IReadOnlyList<ChallengeMember>> ParticipantsAsync(Guid challengeId, CancellationToken ct = default);
     Task<Result<ChallengeMember>> AddAdminAsync(Actor actor, Guid challengeId, string? username, CancellationToken ct = default);
@@ -197,36 +193,13 @@ public sealed class ChallengeService(
         }
 
         var field = kind == ChallengeImageKind.Logo ? "logo" : "banner";
-        var max = options.Value.MaxImageBytes;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await content.ReadAsync(chunk, ct)) > 0)
+        var stored = await Pictures.StoreAsync(blobs, content, options.Value.MaxImageBytes, field, $"challenges/{challengeId:N}/{field}", ct);
+        if (!stored.Succeeded)
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > max)
-            {
-                return Result<Challenge>.Invalid(field, $"The {field} may be at most {ByteSize.Format(max)}.");
-            }
+            return stored.As<Challenge>();
         }
 
-        var head = buffer.GetBuffer().AsSpan(0, (int)Math.Min(buffer.Length, MimeSniffer.HeadLength));
-        var mime = MimeSniffer.Sniff(head, isWholeFile: buffer.Length <= MimeSniffer.HeadLength);
-        var extension = mime switch
-        {
-            "image/png" => "png",
-            "image/jpeg" => "jpg",
-            _ => null,
-        };
-        if (extension is null)
-        {
-            return Result<Challenge>.Invalid(field, $"The {field} must be a PNG or JPEG image; this file looks like {mime}.");
-        }
-
-        var key = $"challenges/{challengeId:N}/{field}-{Guid.NewGuid():N}.{extension}";
-        buffer.Position = 0;
-        await blobs.WriteAsync(key, buffer, ct);
-
+        var key = stored.Value!;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var challenge = await db.Challenges.SingleAsync(c => c.Id == challengeId, ct);
         var old = kind == ChallengeImageKind.Logo ? challenge.LogoBlobKey : challenge.BannerBlobKey;
@@ -278,21 +251,14 @@ public sealed class ChallengeService(
         return Result<Challenge>.Ok(challenge);
     }
 
-    public async Task<ChallengeImage?> OpenImageAsync(Actor actor, string shortName, ChallengeImageKind kind, CancellationToken ct = default)
+    public async Task<Picture?> OpenImageAsync(Actor actor, string shortName, ChallengeImageKind kind, CancellationToken ct = default)
     {
         if (await access.FindAsync(actor, shortName, ct) is not { } context)
         {
             return null;
         }
 
-        var key = kind == ChallengeImageKind.Logo ? context.Challenge.LogoBlobKey : context.Challenge.BannerBlobKey;
-        if (key is null || !blobs.Exists(key))
-        {
-            return null;
-        }
-
-        var contentType = key.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "image/jpeg";
-        return new ChallengeImage(blobs.OpenRead(key), contentType, $"\"{Path.GetFileNameWithoutExtension(key)}\"");
+        return Pictures.Open(blobs, kind == ChallengeImageKind.Logo ? context.Challenge.LogoBlobKey : context.Challenge.BannerBlobKey);
     }
 
     public Task<IReadOnlyList<ChallengeMember>> AdminsAsync(Guid challengeId, CancellationToken ct = default) =>

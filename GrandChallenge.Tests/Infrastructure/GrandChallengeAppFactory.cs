@@ -81,6 +81,12 @@ public class GrandChallengeAppFactory(
     public HttpClient CreateClientWithToken(string token)
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        if (kestrel)
+        {
+            // A Kestrel host is reached over loopback at its real address (API clients beside a browser test).
+            client.BaseAddress = ServerAddress;
+        }
+
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

@@ -285,6 +285,175 @@ public abstract class AlgorithmServiceTests(AppFixture fixture) : IAsyncLifetime
         (await Algorithms.RequestAccessAsync(Actor.Anonymous, shown.Id)).Kind.Should().Be(FailureKind.Forbidden);
         App.Db(db => db.AlgorithmPermissionRequests.Count(r => r.AlgorithmId == hidden.Id || r.AlgorithmId == shown.Id)).Should().Be(0);
     }
+
+    /// <summary>An algorithm with an editor, a user, a pending request, a model, an imported image and one job of the given status.</summary>
+    private async Task<(Algorithm Algorithm, Actor Editor, Actor User, Guid Image, Guid Job)> FurnishedAlgorithmAsync(ComponentJobStatus jobStatus)
+    {
+        var (algorithm, editor) = await AlgorithmAsync();
+        var user = await UserAsync("member");
+        (await Algorithms.AddMemberAsync(editor, algorithm.Id, ObjectRoles.User, NameOf(user))).Succeeded.Should().BeTrue();
+        var requester = await UserAsync("asker");
+        (await Service<IAlgorithmModelService>().UploadAsync(editor, algorithm.Id, AlgorithmModelServiceTests.TarGz(("w.bin", Guid.NewGuid().ToString())), "m.tar.gz", null))
+            .Succeeded.Should().BeTrue();
+        var blobs = Service<GrandChallenge.Domain.Common.Storage.IBlobStore>();
+        var image = new GrandChallenge.Domain.Containers.ContainerImage
+        {
+            Kind = GrandChallenge.Domain.Containers.ContainerImageKind.Algorithm,
+            OwnerId = algorithm.Id,
+            Filename = "algorithm.tar",
+            BlobKey = "",
+            ImportStatus = GrandChallenge.Domain.Containers.ContainerImageImportStatus.Completed,
+            IsManifestValid = true,
+            IsDesiredVersion = true,
+            ImageSha256 = "sha256:" + new string('d', 64),
+        };
+        image.BlobKey = $"{GrandChallenge.Domain.Containers.ContainerImageService.BlobPrefix(image.Id)}/algorithm.tar";
+        await blobs.WriteAsync(image.BlobKey, new MemoryStream([1, 2, 3]));
+        // Not to be claimed before the next hour, should the status leave it waiting.
+        var job = new ComponentJob
+        {
+            Kind = ComponentJobKind.Algorithm,
+            Status = jobStatus,
+            ImageReference = image.ImageSha256,
+            ContainerImageId = image.Id,
+            CreatorId = user.UserId,
+            RetryAfter = DateTimeOffset.UtcNow.AddHours(1),
+        };
+        await using var db = Service<IDbContextFactory<AppDbContext>>().CreateDbContext();
+        db.ContainerImages.Add(image);
+        db.ComponentJobs.Add(job);
+        db.AlgorithmJobs.Add(new AlgorithmJob
+        {
+            JobId = job.Id,
+            AlgorithmId = algorithm.Id,
+            AlgorithmImageId = image.Id,
+            InterfaceId = algorithm.InterfaceIds[0],
+            CreatorId = user.UserId,
+            InputsKey = "",
+        });
+        db.AlgorithmJobViewers.Add(new AlgorithmJobViewer { JobId = job.Id, UserId = requester.UserId!.Value });
+        db.AlgorithmPermissionRequests.Add(new AlgorithmPermissionRequest { AlgorithmId = algorithm.Id, UserId = requester.UserId!.Value });
+        await db.SaveChangesAsync();
+        return (algorithm, editor, user, image.Id, job.Id);
+    }
+
+    private (int Algorithms, int Roles, int Models, int Jobs, int ComponentJobs, int Requests, bool ImageRemoved) Footprint(Guid algorithmId, Guid imageId, Guid jobId) =>
+        App.Db(db => (
+            db.Algorithms.Count(a => a.Id == algorithmId),
+            db.ObjectRoles.Count(r => r.ObjectKind == ObjectKinds.Algorithm && r.ObjectId == algorithmId),
+            db.AlgorithmModels.Count(m => m.AlgorithmId == algorithmId),
+            db.AlgorithmJobs.Count(j => j.AlgorithmId == algorithmId),
+            db.ComponentJobs.Count(j => j.Id == jobId),
+            db.AlgorithmPermissionRequests.Count(r => r.AlgorithmId == algorithmId),
+            db.ContainerImages.Single(i => i.Id == imageId).IsRemoved));
+
+    [Fact]
+    public async Task Deleting_takes_the_algorithm_its_jobs_models_members_and_stored_images_and_only_editors_may()
+    {
+        var (algorithm, editor, user, image, job) = await FurnishedAlgorithmAsync(ComponentJobStatus.Succeeded);
+        var modelKey = App.Db(db => db.AlgorithmModels.Single(m => m.AlgorithmId == algorithm.Id).BlobKey);
+        var imageKey = App.Db(db => db.ContainerImages.Single(i => i.Id == image).BlobKey);
+        var blobs = Service<GrandChallenge.Domain.Common.Storage.IBlobStore>();
+        var before = Footprint(algorithm.Id, image, job);
+        before.Should().Be((1, 2, 1, 1, 1, 1, false));
+
+        (await Algorithms.DeleteAsync(user, algorithm.Id)).Kind.Should().Be(FailureKind.Forbidden);
+        (await Algorithms.DeleteAsync(await UserAsync("stranger"), algorithm.Id)).Kind.Should().Be(FailureKind.NotFound);
+        (await Algorithms.DeleteAsync(Actor.Anonymous, algorithm.Id)).Kind.Should().Be(FailureKind.NotFound);
+        Footprint(algorithm.Id, image, job).Should().Be(before, "a refused delete changes nothing");
+
+        var deleted = await Algorithms.DeleteAsync(editor, algorithm.Id);
+
+        deleted.Succeeded.Should().BeTrue(deleted.Error);
+        Footprint(algorithm.Id, image, job).Should().Be((0, 0, 0, 0, 0, 0, true), "the image row stays as removed so the engine clean-up untags it");
+        blobs.Exists(modelKey).Should().BeFalse();
+        blobs.Exists(imageKey).Should().BeFalse();
+        App.Db(db => db.AlgorithmJobViewers.Count(v => v.JobId == job)).Should().Be(0);
+        (await Algorithms.FindAsync(editor, algorithm.Slug)).Should().BeNull();
+        (await Algorithms.DeleteAsync(editor, algorithm.Id)).Kind.Should().Be(FailureKind.NotFound);
+    }
+
+    [Fact]
+    public async Task A_site_admin_deletes_any_algorithm()
+    {
+        var (algorithm, _, _, image, job) = await FurnishedAlgorithmAsync(ComponentJobStatus.Failed);
+        var deleted = await Algorithms.DeleteAsync(await UserAsync("admin", siteAdmin: true), algorithm.Id);
+        deleted.Succeeded.Should().BeTrue(deleted.Error);
+        Footprint(algorithm.Id, image, job).Should().Be((0, 0, 0, 0, 0, 0, true));
+    }
+
+    [Fact]
+    public async Task An_algorithm_with_a_job_waiting_or_an_image_submitted_to_a_phase_is_not_deleted()
+    {
+        var (busy, busyEditor, _, busyImage, busyJob) = await FurnishedAlgorithmAsync(ComponentJobStatus.Pending);
+        var before = Footprint(busy.Id, busyImage, busyJob);
+
+        var refused = await Algorithms.DeleteAsync(busyEditor, busy.Id);
+
+        (refused.Kind, refused.FieldErrors).Should().Be((FailureKind.Invalid, (IReadOnlyDictionary<string, string[]>?)null));
+        refused.Error.Should().Be("The algorithm cannot be deleted while 1 of its jobs are waiting or running; delete it when they have ended.");
+        Footprint(busy.Id, busyImage, busyJob).Should().Be(before);
+
+        var (submitted, editor, _, image, job) = await FurnishedAlgorithmAsync(ComponentJobStatus.Succeeded);
+        await using (var db = Service<IDbContextFactory<AppDbContext>>().CreateDbContext())
+        {
+            var challenge = new GrandChallenge.Domain.Challenges.Challenge { ShortName = $"del{Guid.NewGuid():N}"[..20], Title = "Kept" };
+            var phase = new GrandChallenge.Domain.Evaluations.Phase { ChallengeId = challenge.Id, Title = "Final", Slug = "final" };
+            db.Challenges.Add(challenge);
+            db.Phases.Add(phase);
+            db.Submissions.Add(new GrandChallenge.Domain.Evaluations.Submission { PhaseId = phase.Id, AlgorithmImageId = image });
+            await db.SaveChangesAsync();
+        }
+
+        before = Footprint(submitted.Id, image, job);
+        (await Algorithms.DeleteAsync(editor, submitted.Id)).Error.Should().Be(AlgorithmService.SubmittedMessage);
+        Footprint(submitted.Id, image, job).Should().Be(before);
+    }
+
+    private static readonly byte[] TinyPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    [Fact]
+    public async Task Editors_set_replace_and_remove_a_logo_and_bad_files_change_nothing()
+    {
+        var (algorithm, editor) = await AlgorithmAsync();
+        var user = await UserAsync("member");
+        (await Algorithms.AddMemberAsync(editor, algorithm.Id, ObjectRoles.User, NameOf(user))).Succeeded.Should().BeTrue();
+        var blobs = Service<GrandChallenge.Domain.Common.Storage.IBlobStore>();
+        string? Key() => App.Db(db => db.Algorithms.Single(a => a.Id == algorithm.Id).LogoBlobKey);
+
+        (await Algorithms.SetLogoAsync(user, algorithm.Id, new MemoryStream(TinyPng))).Kind.Should().Be(FailureKind.Forbidden);
+        (await Algorithms.SetLogoAsync(await UserAsync("stranger"), algorithm.Id, new MemoryStream(TinyPng))).Kind.Should().Be(FailureKind.NotFound);
+        var notImage = await Algorithms.SetLogoAsync(editor, algorithm.Id, new MemoryStream("<svg onload=alert(1)>"u8.ToArray()));
+        notImage.FieldErrors!["logo"].Single().Should().StartWith("The logo must be a PNG or JPEG image; this file looks like");
+        var tooLarge = new byte[AlgorithmService.MaxLogoBytes + 1];
+        TinyPng.CopyTo(tooLarge, 0);
+        (await Algorithms.SetLogoAsync(editor, algorithm.Id, new MemoryStream(tooLarge))).Error.Should().Be("The logo may be at most 2 MiB.");
+        Key().Should().BeNull("no refused file was stored");
+        blobs.Exists($"algorithms/{algorithm.Id:N}").Should().BeFalse();
+
+        (await Algorithms.SetLogoAsync(editor, algorithm.Id, new MemoryStream(TinyPng))).Succeeded.Should().BeTrue();
+        var first = Key();
+        first.Should().StartWith($"algorithms/{algorithm.Id:N}/logo-").And.EndWith(".png");
+        using (var picture = (await Algorithms.OpenLogoAsync(user, algorithm.Slug))!.Content)
+        {
+            using var copy = new MemoryStream();
+            await picture.CopyToAsync(copy);
+            copy.ToArray().Should().Equal(TinyPng);
+        }
+
+        (await Algorithms.OpenLogoAsync(await UserAsync("stranger"), algorithm.Slug)).Should().BeNull("a hidden algorithm's logo is hidden too");
+        (await Algorithms.SetLogoAsync(editor, algorithm.Id, new MemoryStream(TinyPng))).Succeeded.Should().BeTrue();
+        Key().Should().NotBe(first, "a new upload gets a new key, so its address changes");
+        blobs.Exists(first!).Should().BeFalse("the replaced logo is deleted");
+
+        var second = Key();
+        (await Algorithms.RemoveLogoAsync(user, algorithm.Id)).Kind.Should().Be(FailureKind.Forbidden);
+        (await Algorithms.RemoveLogoAsync(editor, algorithm.Id)).Succeeded.Should().BeTrue();
+        Key().Should().BeNull();
+        blobs.Exists(second!).Should().BeFalse();
+        (await Algorithms.OpenLogoAsync(editor, algorithm.Slug)).Should().BeNull();
+    }
 }
 
 [Trait("Category", "Integration")]

@@ -113,6 +113,40 @@ public sealed class AlgorithmApiTests(SqliteAppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Deleting_answers_409_with_the_reason_while_a_job_waits_and_204_once_it_has_ended()
+    {
+        var created = await CreateAsync();
+        var slug = created.GetProperty("slug").GetString()!;
+        var algorithm = App.Db(db => db.Algorithms.Single(a => a.Slug == slug));
+        var job = new ComponentJob { Kind = ComponentJobKind.Algorithm, ImageReference = "sha256:" + new string('e', 64), RetryAfter = DateTimeOffset.UtcNow.AddHours(1) };
+        var image = new ContainerImage { Kind = ContainerImageKind.Algorithm, OwnerId = algorithm.Id, BlobKey = "container-images/delete/a.tar", Filename = "a.tar" };
+        await using (var db = App.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext())
+        {
+            db.ContainerImages.Add(image);
+            db.ComponentJobs.Add(job);
+            db.AlgorithmJobs.Add(new AlgorithmJob { JobId = job.Id, AlgorithmId = algorithm.Id, AlgorithmImageId = image.Id, InterfaceId = algorithm.InterfaceIds[0], InputsKey = "" });
+            await db.SaveChangesAsync();
+        }
+
+        var refused = await _editor.DeleteAsync($"/api/v1/algorithms/{slug}/");
+
+        refused.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()
+            .Should().Be("The algorithm cannot be deleted while 1 of its jobs are waiting or running; delete it when they have ended.");
+        (await _editor.GetAsync($"/api/v1/algorithms/{slug}/")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        await using (var db = App.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext())
+        {
+            await db.ComponentJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, ComponentJobStatus.Cancelled));
+        }
+
+        (await _editor.DeleteAsync($"/api/v1/algorithms/{algorithm.Id}/")).StatusCode.Should().Be(HttpStatusCode.NoContent, "by id as well as by slug");
+        (await _editor.GetAsync($"/api/v1/algorithms/{slug}/")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        App.Db(db => db.ComponentJobs.Count(j => j.Id == job.Id)).Should().Be(0);
+        App.Db(db => db.ContainerImages.Single(i => i.Id == image.Id).IsRemoved).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Editors_patch_settings_but_not_the_slug()
     {
         var created = await CreateAsync();

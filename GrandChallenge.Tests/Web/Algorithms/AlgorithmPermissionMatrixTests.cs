@@ -31,6 +31,7 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
     private int _userNext;
     private int _modelNext;
     private Actor _editor = default!;
+    private string _suffix = "";
     private Algorithm _hidden = default!;
     private Guid _image;
     private Guid _model;
@@ -44,7 +45,7 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
     public async Task InitializeAsync()
     {
         await DefaultSockets.EnsureAsync(Service<IDbContextFactory<AppDbContext>>());
-        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var suffix = _suffix = Guid.NewGuid().ToString("N")[..8];
         _clients[Anonymous] = App.CreateClient(new() { AllowAutoRedirect = false });
         _clients[Stranger] = await App.CreateClientForNewUserAsync($"gstranger{suffix}");
         _clients[User] = await App.CreateClientForNewUserAsync($"guser{suffix}");
@@ -85,6 +86,9 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
         }
 
         _image = image.Id;
+        (await algorithms.SetLogoAsync(_editor, _hidden.Id, new MemoryStream(Convert.FromBase64String(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")))).Succeeded.Should().BeTrue();
+        _hidden = App.Db(db => db.Algorithms.Single(a => a.Id == _hidden.Id));
         _model = (await Service<IAlgorithmModelService>().UploadAsync(_editor, _hidden.Id,
             AlgorithmModelServiceTests.TarGz(("weights.bin", "matrix")), "matrix.tar.gz", null)).Value!.Id;
     }
@@ -103,6 +107,17 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
         var user = await App.CreateUserAsync($"gfresh{Guid.NewGuid():N}"[..16]);
         (await Service<IAlgorithmService>().AddMemberAsync(_editor, _hidden.Id, ObjectRoles.User, user.UserName)).Succeeded.Should().BeTrue();
         return $"/api/v1/algorithms/{_hidden.Slug}/members/user/{user.Id}/";
+    }
+
+    /// <summary>A hidden algorithm with the same members as the matrix's, to be deleted.</summary>
+    private async Task<string> FreshAlgorithmAsync()
+    {
+        var algorithms = Service<IAlgorithmService>();
+        var algorithm = (await algorithms.CreateAsync(_editor, new NewAlgorithm($"Matrix doomed algorithm {Guid.NewGuid():N}",
+            [new([DefaultSockets.GenericMedicalImage], [DefaultSockets.GenericOverlay])]))).Value!;
+        (await algorithms.AddMemberAsync(_editor, algorithm.Id, ObjectRoles.User, $"guser{_suffix}")).Succeeded.Should().BeTrue();
+        (await algorithms.AddMemberAsync(_editor, algorithm.Id, ObjectRoles.Editor, $"geditor{_suffix}")).Succeeded.Should().BeTrue();
+        return $"/api/v1/algorithms/{algorithm.Slug}/";
     }
 
     private async Task<string> FreshRequestAsync()
@@ -134,6 +149,8 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
         yield return new("GET", "/api/v1/algorithms/{slug}/", () => Fixed($"/api/v1/algorithms/{slug}/"), visible);
         yield return new("PATCH", "/api/v1/algorithms/{slug}/", () => Fixed($"/api/v1/algorithms/{slug}/"), editorsOnly,
             () => JsonContent.Create(new { description = "Changed by the matrix" }));
+        yield return new("DELETE", "/api/v1/algorithms/{slug}/", FreshAlgorithmAsync, [401, 404, 403, 204, 204]);
+        yield return new("GET", "/api/v1/algorithms/{slug}/logo/", () => Fixed($"/api/v1/algorithms/{slug}/logo/"), visible);
         yield return new("POST", "/api/v1/algorithms/{slug}/interfaces/", () => Fixed($"/api/v1/algorithms/{slug}/interfaces/"), editorsOnly,
             () => JsonContent.Create(new { inputs = new[] { _socketPool[_socketNext++ % _socketPool.Count] }, outputs = new[] { DefaultSockets.GenericOverlay } }));
         yield return new("POST", "/api/v1/algorithms/{slug}/images/", () => Fixed($"/api/v1/algorithms/{slug}/images/"), editorsCreate,
@@ -191,6 +208,7 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
             var html = await (await _clients[persona].GetAsync("/algorithms")).Content.ReadAsStringAsync();
             html.Should().Contain("algorithm-table");
             html.Contains(_hidden.Title).Should().Be(expected[persona], Personas[persona]);
+            html.Contains($"data-algorithm-logo=\"{_hidden.Slug}\"").Should().Be(expected[persona], Personas[persona]);
             var api = await (await _clients[persona].GetAsync($"/api/v1/algorithms/?slug={_hidden.Slug}")).Content.ReadAsStringAsync();
             api.Contains(_hidden.Title).Should().Be(expected[persona], Personas[persona]);
         }
@@ -212,7 +230,8 @@ public sealed class AlgorithmPermissionMatrixTests(SqliteAppFixture fixture) : I
             }
 
             response.StatusCode.Should().Be(HttpStatusCode.OK, Personas[persona]);
-            html.Should().Contain(_hidden.Title).And.Contain("algorithm-run-link").And.Contain("algorithm-jobs-link");
+            html.Should().Contain(_hidden.Title).And.Contain("algorithm-run-link").And.Contain("algorithm-jobs-link")
+                .And.Contain($"src=\"/api/v1/algorithms/{_hidden.Slug}/logo/?v=");
             html.Contains("algorithm-editor-tabs").Should().Be(persona is Editor or SiteAdmin, Personas[persona]);
         }
 

@@ -48,6 +48,11 @@ public static class AlgorithmApiEndpoints
         algorithms.MapGet("/{slug}/", GetAsync).AllowAnonymous().WithSummary("One algorithm by slug or id.");
         algorithms.MapPatch("/{slug}/", UpdateAsync).RequireAuthorization()
             .WithSummary("Change an algorithm's settings (editors); the slug cannot change and interfaces are added through /interfaces/.");
+        algorithms.MapDelete("/{slug}/", DeleteAsync).RequireAuthorization()
+            .WithSummary("Delete an algorithm with its jobs and models (editors); 409 while jobs wait or run or one of its images was submitted to a phase.");
+        algorithms.MapGet("/{slug}/logo/", async (string slug, ClaimsPrincipal user, IAlgorithmService service, CancellationToken ct) =>
+                PictureResults.Send(await service.OpenLogoAsync(Actor.From(user), slug, ct), "This algorithm has no logo, or it is hidden from you."))
+            .AllowAnonymous().WithSummary("The algorithm's logo (PNG or JPEG).");
         algorithms.MapPost("/{slug}/interfaces/", AddInterfaceAsync).RequireAuthorization()
             .WithSummary("Add an interface {inputs: [slug], outputs: [slug]} (editors); its inputs must differ from the other interfaces'.");
         algorithms.MapPost("/{slug}/images/", CreateImageAsync).RequireAuthorization()
@@ -553,6 +558,26 @@ public static class AlgorithmApiEndpoints
             : ApiConventions.Problem(result);
     }
 
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string slug, ClaimsPrincipal user, IAlgorithmService algorithms, CancellationToken ct)
+    {
+        var actor = Actor.From(user);
+        if (await algorithms.FindAsync(actor, slug, ct) is not { } context)
+        {
+            return ApiConventions.NotFound(AlgorithmService.NotFoundMessage);
+        }
+
+        var result = await algorithms.DeleteAsync(actor, context.Algorithm.Id, ct);
+        if (result.Succeeded)
+        {
+            return TypedResults.NoContent();
+        }
+
+        // A refusal that is not about permissions is about the algorithm's state: jobs running, or evaluated images kept.
+        return result.Kind == FailureKind.Invalid
+            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The algorithm cannot be deleted now.", detail: result.Error)
+            : ApiConventions.Problem(result);
+    }
+
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveMemberAsync(
         string slug, string role, Guid userId, ClaimsPrincipal user, IAlgorithmService algorithms, CancellationToken ct)
     {
@@ -667,7 +692,8 @@ public static class AlgorithmApiEndpoints
         var interfaces = await algorithms.InterfacesAsync(a, ct);
         var root = Root(request);
         return new AlgorithmDto(
-            a.Id, ApiUrl(request, a.Id), $"{root}/algorithms/{a.Slug}", a.Title, a.Slug, a.Description, a.Detail, null, a.Public,
+            a.Id, ApiUrl(request, a.Id), $"{root}/algorithms/{a.Slug}", a.Title, a.Slug, a.Description, a.Detail,
+            AlgorithmDisplay.LogoUrl(a.Slug, a.LogoBlobKey) is { } logo ? root + logo : null, a.Public,
             a.AverageDurationSeconds,
             interfaces.Select(i => new InterfaceDto(i.Id, i.Inputs.Select(SocketApiEndpoints.ToDto).ToList(), i.Outputs.Select(SocketApiEndpoints.ToDto).ToList())).ToList(),
             a.TimeLimitSeconds, a.MemoryGb, a.RequiresGpu ? "T4" : "", a.RequiresGpu, HandlingCode(a.AccessRequestHandling),

@@ -3,6 +3,7 @@ using GrandChallenge.Domain.Containers;
 using GrandChallenge.Web.Features.Challenges;
 using GrandChallenge.Web.Features.Evaluation;
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 
 namespace GrandChallenge.Web.Features.Algorithms;
 
@@ -15,6 +16,7 @@ public partial class AlgorithmDetailPage : EvaluationPageBase
     [Inject] private IContainerImageService Images { get; set; } = default!;
     [Inject] private IAlgorithmModelService Models { get; set; } = default!;
     [Inject] private MarkdownRenderer Markdown { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
 
     private AlgorithmAccessContext? _context;
     private IReadOnlyList<AlgorithmInterfaceView> _interfaces = [];
@@ -22,6 +24,7 @@ public partial class AlgorithmDetailPage : EvaluationPageBase
     private AlgorithmModel? _activeModel;
     private AlgorithmPermissionRequest? _ownRequest;
     private string? _requestError;
+    private string? _deleteError;
     private int _tab;
 
     protected override async Task OnParametersSetAsync()
@@ -80,5 +83,31 @@ public partial class AlgorithmDetailPage : EvaluationPageBase
         var result = await Algorithms.RequestAccessAsync(Actor, _context!.Algorithm.Id);
         _requestError = result.Succeeded ? null : result.Error;
         await ReloadAsync();
+    }
+
+    private async Task DeleteAsync()
+    {
+        var algorithm = _context!.Algorithm;
+        var confirmed = await Dialogs.ShowMessageBoxAsync(new MessageBoxOptions
+        {
+            Title = "Delete algorithm",
+            Message = $"Delete the algorithm '{algorithm.Title}' with its container images, models, jobs and member roles? It cannot be restored.",
+            YesText = "Delete",
+            CancelText = "Cancel",
+        });
+        if (confirmed != true)
+        {
+            return;
+        }
+
+        var result = await Algorithms.DeleteAsync(Actor, algorithm.Id);
+        if (!result.Succeeded)
+        {
+            _deleteError = result.Error;
+            return;
+        }
+
+        StopListening();
+        Navigation.NavigateTo("/algorithms");
     }
 }

@@ -7,6 +7,9 @@ namespace GrandChallenge.Web.Features.Algorithms;
 /// <summary>How the algorithm pages show durations, limits and statuses.</summary>
 public static class AlgorithmDisplay
 {
+    /// <summary>The address of the algorithm's logo (versioned), or null when it has none.</summary>
+    public static string? LogoUrl(string slug, string? blobKey) => Api.PictureResults.Url($"/api/v1/algorithms/{slug}/logo/", blobKey);
+
     public static string Duration(double? seconds) => seconds switch
     {
         null => "—",

@@ -260,13 +260,7 @@ public static class ChallengeApiEndpoints
         string shortName, ChallengeImageKind kind, ClaimsPrincipal user, IChallengeService service, CancellationToken ct)
     {
         var image = await service.OpenImageAsync(Actor.From(user), shortName, kind, ct);
-        if (image is null)
-        {
-            return ApiConventions.NotFound($"This challenge has no {kind.ToString().ToLowerInvariant()}, or it is hidden from you.");
-        }
-
-        return TypedResults.Stream(image.Content, image.ContentType,
-            entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue(image.ETag));
+        return PictureResults.Send(image, $"This challenge has no {kind.ToString().ToLowerInvariant()}, or it is hidden from you.");
     }
 
     private static async Task<Ok<Paginated<ChallengeRequestDto>>> ListRequestsAsync(

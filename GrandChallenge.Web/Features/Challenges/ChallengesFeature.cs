@@ -11,5 +11,5 @@ public static class ChallengesFeature
 
     /// <summary>The address of a challenge's logo or banner; the version makes browsers fetch a replaced image anew.</summary>
     public static string? ImageUrl(string shortName, string kind, string? blobKey) =>
-        blobKey is null ? null : $"/api/v1/challenges/{shortName}/{kind}/?v={Path.GetFileNameWithoutExtension(blobKey)[^8..]}";
+        Api.PictureResults.Url($"/api/v1/challenges/{shortName}/{kind}/", blobKey);
 }
