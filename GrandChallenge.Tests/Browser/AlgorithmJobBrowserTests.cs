@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using GrandChallenge.Tests.Infrastructure;
 using GrandChallenge.Tests.Web.Algorithms;
 using Microsoft.Playwright;
@@ -43,17 +44,52 @@ public sealed class AlgorithmJobBrowserTests(KestrelAlgorithmJobWorld world, Chr
         }
     }
 
-    private async Task RunAsync()
+    [Fact]
+    public async Task A_chart_output_is_drawn_from_its_Vega_Lite_spec()
     {
-        var file = Path.Combine(TestEnvironment.NewTempDirectory("algorithm-job"), "ramp.mha");
-        await File.WriteAllBytesAsync(file, AlgorithmJobWorld.RampMha());
+        var algorithm = await world.CreateAlgorithmAsync($"chart-{world.Suffix}", "Threshold chart",
+            outputs: [AlgorithmJobWorld.FractionSocket, AlgorithmJobWorld.ChartSocket]);
+        var image = await AlgorithmJobWorld.ImageIdAsync(world.App, await world.UploadImageAsync(world.User));
+        var created = await world.RunAsync(world.User, algorithm.Slug, new { @interface = AlgorithmJobWorld.InputSocket, image });
+        created.StatusCode.Should().Be(System.Net.HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var job = await AlgorithmJobWorld.WaitForJobAsync(world.User,
+            (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("api_url").GetString()!);
+        job.GetProperty("status").GetString().Should().Be("Succeeded", job.GetProperty("error_message").ToString());
 
+        try
+        {
+            await SignInAsync();
+            await _page.GotoAsync($"algorithms/jobs/{job.GetProperty("pk").GetString()}");
+            await BlazorCircuit.WaitAsync(_page);
+            var chart = _page.Locator($"[data-chart='{AlgorithmJobWorld.ChartSocket}'][data-chart-rendered]");
+            await Expect(chart).ToHaveCountAsync(1);
+            // Two bars (above and below the threshold) drawn as SVG marks; no error shown.
+            await Expect(chart.Locator("svg .mark-rect path")).ToHaveCountAsync(2);
+            await Expect(_page.Locator("[data-chart-error]")).ToHaveCountAsync(0);
+        }
+        finally
+        {
+            var directory = Path.Combine(TestEnvironment.ArtifactsDirectory, "screenshots");
+            Directory.CreateDirectory(directory);
+            await _page.ScreenshotAsync(new() { Path = Path.Combine(directory, "algorithm-job-chart.png"), FullPage = true });
+        }
+    }
+
+    private async Task SignInAsync()
+    {
         await _page.GotoAsync("account/login");
         await _page.Locator("#login-name").FillAsync(world.UserUser.UserName!);
         await _page.Locator("#login-password").FillAsync("Passw0rd-test");
         await _page.Locator("#login-submit").ClickAsync();
         await Expect(_page.Locator("#profile-link")).ToHaveTextAsync(world.UserUser.UserName!);
+    }
 
+    private async Task RunAsync()
+    {
+        var file = Path.Combine(TestEnvironment.NewTempDirectory("algorithm-job"), "ramp.mha");
+        await File.WriteAllBytesAsync(file, AlgorithmJobWorld.RampMha());
+
+        await SignInAsync();
         await _page.GotoAsync($"algorithms/{world.Algorithm.Slug}/jobs/create");
         await BlazorCircuit.WaitAsync(_page);
         var panel = $"input-{AlgorithmJobWorld.InputSocket}";

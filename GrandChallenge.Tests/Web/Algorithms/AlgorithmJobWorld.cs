@@ -28,6 +28,7 @@ public class AlgorithmJobWorld : IAsyncLifetime
     public const string ModeSocket = "threshold-mode";
     public const string MaskSocket = "algorithm-threshold-mask";
     public const string FractionSocket = "algorithm-threshold-fraction";
+    public const string ChartSocket = "algorithm-threshold-chart";
 
     private readonly AppFixture _fixture;
 
@@ -66,12 +67,15 @@ public class AlgorithmJobWorld : IAsyncLifetime
         Algorithm = await CreateAlgorithmAsync($"threshold-{Suffix}", "Threshold");
     }
 
-    /// <summary>An algorithm with both interfaces, the editor and user roles, and the threshold image active.</summary>
-    public async Task<Algorithm> CreateAlgorithmAsync(string slug, string title, int quota = 50)
+    /// <summary>
+    /// An algorithm with both interfaces, the editor and user roles, and the threshold image active; the image-only
+    /// interface produces <paramref name="outputs"/> (default the mask and the fraction).
+    /// </summary>
+    public async Task<Algorithm> CreateAlgorithmAsync(string slug, string title, int quota = 50, string[]? outputs = null)
     {
         await using var db = App.Services.GetRequiredService<AppDbContextFactory>().CreateDbContext();
         await EnsureSocketsAsync(db);
-        var plain = await AlgorithmInterfaces.GetOrCreateAsync(db, [InputSocket], [MaskSocket, FractionSocket]);
+        var plain = await AlgorithmInterfaces.GetOrCreateAsync(db, [InputSocket], outputs ?? [MaskSocket, FractionSocket]);
         var steered = await AlgorithmInterfaces.GetOrCreateAsync(db, [InputSocket, ModeSocket], [MaskSocket, FractionSocket]);
         var algorithm = new Algorithm
         {
@@ -112,6 +116,7 @@ public class AlgorithmJobWorld : IAsyncLifetime
             (ModeSocket, SocketKinds.String, "threshold-mode.json", true),
             (MaskSocket, SocketKinds.Segmentation, $"images/{MaskSocket}", false),
             (FractionSocket, SocketKinds.Float, $"{FractionSocket}.json", true),
+            (ChartSocket, SocketKinds.Chart, $"{ChartSocket}.json", true),
         ];
         foreach (var (slug, kind, path, inDb) in wanted)
         {

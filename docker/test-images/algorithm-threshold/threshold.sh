@@ -1,7 +1,8 @@
 #!/bin/sh
 # Reads the one .mha file under /input (any image socket: images/<slug>/ or the generic image's /input itself),
-# writes /output/images/<OUT_IMAGE>/seg.mha (voxel > threshold -> 1, else 0; same size, spacing, origin, direction)
-# and /output/<OUT_JSON> (the fraction of voxels above the threshold, a JSON float).
+# writes /output/images/<OUT_IMAGE>/seg.mha (voxel > threshold -> 1, else 0; same size, spacing, origin, direction),
+# /output/<OUT_JSON> (the fraction of voxels above the threshold, a JSON float) and /output/algorithm-threshold-chart.json
+# (a Vega-Lite bar chart of the fractions above and below; read only by interfaces with that CHART socket).
 #
 # Sockets: OUT_IMAGE (default algorithm-threshold-mask) and OUT_JSON (default algorithm-threshold-fraction.json).
 # Threshold: /opt/ml/model/threshold.txt when a model provides it, else 0.5 (so any non-zero voxel is foreground).
@@ -81,4 +82,7 @@ case "$mode" in
   wrong-kind) printf '"%s"' "$fraction" > "/output/$OUT_JSON" ;;
   *) printf '%s' "$fraction" > "/output/$OUT_JSON" ;;
 esac
+below=$(awk -v f="$fraction" 'BEGIN { printf "%.6f", 1 - f }')
+printf '{"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "description": "Voxels above and below the threshold", "data": {"values": [{"part": "above", "fraction": %s}, {"part": "below", "fraction": %s}]}, "mark": "bar", "encoding": {"x": {"field": "part", "type": "nominal"}, "y": {"field": "fraction", "type": "quantitative"}}}' \
+  "$fraction" "$below" > /output/algorithm-threshold-chart.json
 echo "done"
