@@ -247,7 +247,7 @@ public sealed class AlgorithmEvaluationPipeline(
         var created = 0;
         foreach (var @case in todo)
         {
-            if (reusable.TryGetValue(ReuseKey(@case), out var earlier))
+            if (reusable.TryGetValue((@case.InterfaceId, AlgorithmJob.InputsKeyOf(@case.ValueIds)), out var earlier))
             {
                 db.EvaluationAlgorithmJobs.Add(new EvaluationAlgorithmJob { EvaluationId = evaluation.Id, JobId = earlier, ArchiveItemId = @case.ItemId });
                 continue;
@@ -304,13 +304,11 @@ public sealed class AlgorithmEvaluationPipeline(
         notifier.Publish(EvaluationTopics.Evaluations(evaluation.PhaseId), evaluation.PhaseId);
     }
 
-    private static string ReuseKey(AlgorithmEvaluationCase @case) => $"{@case.InterfaceId}/{AlgorithmJob.InputsKeyOf(@case.ValueIds)}";
-
     /// <summary>
-    /// Earlier successful system jobs of this image and model by interface and inputs (<see cref="ReuseKey"/>): their
+    /// Earlier successful system jobs of this image and model by interface and inputs key: their
     /// cases are not run again.
     /// </summary>
-    private static async Task<Dictionary<string, Guid>> ReusableJobsAsync(AppDbContext db, Guid imageId, Guid? modelId, IEnumerable<AlgorithmEvaluationCase> cases, CancellationToken ct)
+    private static async Task<Dictionary<(int Interface, string Inputs), Guid>> ReusableJobsAsync(AppDbContext db, Guid imageId, Guid? modelId, IEnumerable<AlgorithmEvaluationCase> cases, CancellationToken ct)
     {
         var keys = cases.Select(c => AlgorithmJob.InputsKeyOf(c.ValueIds)).Distinct().ToList();
         var jobs = await db.AlgorithmJobs.AsNoTracking()
@@ -318,7 +316,7 @@ public sealed class AlgorithmEvaluationPipeline(
                         && db.ComponentJobs.Any(j => j.Id == a.JobId && j.Status == ComponentJobStatus.Succeeded))
             .Select(a => new { a.InterfaceId, a.InputsKey, a.JobId, a.Created })
             .ToListAsync(ct);
-        return jobs.GroupBy(j => $"{j.InterfaceId}/{j.InputsKey}").ToDictionary(g => g.Key, g => g.OrderBy(j => j.Created).First().JobId);
+        return jobs.GroupBy(j => (j.InterfaceId, j.InputsKey)).ToDictionary(g => g.Key, g => g.OrderBy(j => j.Created).First().JobId);
     }
 
     /// <summary>Gives the evaluation <c>predictions.json</c> and every job's outputs, and queues it.</summary>

@@ -10,6 +10,7 @@ using GrandChallenge.Web.Features.Api;
 using GrandChallenge.Web.Features.Components;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using static GrandChallenge.Web.Features.Api.ApiRequests;
 
 namespace GrandChallenge.Web.Features.Algorithms;
 
@@ -724,46 +725,4 @@ public static class AlgorithmApiEndpoints
     private static AccessRequestDto ToDto(HttpRequest request, AlgorithmAccessRequestView r) => new(
         r.Id, $"{Root(request)}{ApiConventions.Prefix}/algorithms/access-requests/{r.Id}/", ApiUrl(request, r.AlgorithmId), r.UserId, r.Username,
         r.EmailConfirmed, r.Status.ToString().ToLowerInvariant(), r.Created);
-
-    private static string Root(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}";
-
-    private static string LastSegment(string urlOrId) => urlOrId.TrimEnd('/').Split('/')[^1];
-
-    private static string? ReadString(JsonNode? value, string key, FieldErrors errors)
-    {
-        if (value?.GetValueKind() == JsonValueKind.String)
-        {
-            return value.GetValue<string>();
-        }
-
-        errors.Add(key, $"{key} must be a string.");
-        return null;
-    }
-
-    private static bool? ReadBool(JsonNode? value, string key, FieldErrors errors)
-    {
-        if (value?.GetValueKind() is JsonValueKind.True or JsonValueKind.False)
-        {
-            return value.GetValue<bool>();
-        }
-
-        errors.Add(key, $"{key} must be true or false.");
-        return null;
-    }
-
-    private static int? ReadInt(JsonNode? value, string key, FieldErrors errors)
-    {
-        if (value is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<int>(out var number))
-        {
-            return number;
-        }
-
-        if (value is JsonValue d && d.GetValueKind() == JsonValueKind.Number && d.TryGetValue<double>(out var real) && real == Math.Floor(real) && Math.Abs(real) < int.MaxValue)
-        {
-            return (int)real;
-        }
-
-        errors.Add(key, $"{key} must be a whole number.");
-        return null;
-    }
 }

@@ -10,6 +10,7 @@ using GrandChallenge.Web.Features.Api;
 using GrandChallenge.Web.Features.Cases;
 using GrandChallenge.Web.Features.Components;
 using Microsoft.AspNetCore.Http.HttpResults;
+using static GrandChallenge.Web.Features.Api.ApiRequests;
 
 namespace GrandChallenge.Web.Features.Algorithms;
 
@@ -294,8 +295,6 @@ public static class AlgorithmJobApiEndpoints
             job.Stdout,
             job.Stderr);
     }
-
-    private static string LastSegment(string urlOrId) => urlOrId.TrimEnd('/').Split('/')[^1];
 
     private static ProblemHttpResult Field(string field, string message) =>
         ApiConventions.Invalid(new Dictionary<string, string[]> { [field] = [message] }, message);

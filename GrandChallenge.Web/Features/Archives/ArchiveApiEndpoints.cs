@@ -11,6 +11,7 @@ using GrandChallenge.Web.Features.Api;
 using GrandChallenge.Web.Features.Cases;
 using GrandChallenge.Web.Features.Components;
 using Microsoft.AspNetCore.Http.HttpResults;
+using static GrandChallenge.Web.Features.Api.ApiRequests;
 
 namespace GrandChallenge.Web.Features.Archives;
 
@@ -480,19 +481,4 @@ public static class ArchiveApiEndpoints
 
     private static async Task<IReadOnlyDictionary<int, Socket>> SocketsAsync(ISocketService sockets, CancellationToken ct) =>
         (await sockets.ListAsync(ct: ct)).ToDictionary(s => s.Id);
-
-    private static string Root(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}";
-
-    private static string LastSegment(string urlOrId) => urlOrId.TrimEnd('/').Split('/')[^1];
-
-    private static string? ReadString(JsonNode? value, string key, FieldErrors errors)
-    {
-        if (value?.GetValueKind() == JsonValueKind.String)
-        {
-            return value.GetValue<string>();
-        }
-
-        errors.Add(key, $"{key} must be a string.");
-        return null;
-    }
 }

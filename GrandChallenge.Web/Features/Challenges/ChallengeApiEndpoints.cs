@@ -8,6 +8,7 @@ using GrandChallenge.Web.Features.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using static GrandChallenge.Web.Features.Api.ApiRequests;
 
 namespace GrandChallenge.Web.Features.Challenges;
 
@@ -414,17 +415,6 @@ public static class ChallengeApiEndpoints
         }
 
         return value.GetValue<string>();
-    }
-
-    private static bool? ReadBool(JsonNode? value, string key, FieldErrors errors)
-    {
-        if (value?.GetValueKind() is JsonValueKind.True or JsonValueKind.False)
-        {
-            return value.GetValue<bool>();
-        }
-
-        errors.Add(key, $"{key} must be true or false.");
-        return null;
     }
 
     private static DateTimeOffset? ReadDate(JsonNode? value, string key, FieldErrors errors)
